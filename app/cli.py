@@ -1,0 +1,127 @@
+"""The operator's and the scripts' commands: `flask --app wsgi <group> <command>`.
+
+Each command parses its arguments, calls one service, prints a summary and
+exits non-zero with a clear message on error.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.db import get_engine, get_session
+from app.domain.people import Role, parse_roles
+from app.messages import describe, describe_cell
+from app.services import accounts, demo, roster
+from app.services.errors import ServiceError
+from app.timeutil import utcnow
+
+db_cli = AppGroup("db", help="Database schema.")
+user_cli = AppGroup("user", help="Login accounts.")
+roster_cli = AppGroup("roster", help="The cadre roster.")
+
+
+def fail(message: str) -> click.ClickException:
+    return click.ClickException(message)
+
+
+@db_cli.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+def db_upgrade(revision: str) -> None:
+    """Migrate the database to the newest schema (or to --revision)."""
+    from app.migrate import current_revision, upgrade
+
+    engine = get_engine()
+    upgrade(engine, revision)
+    click.echo(f"database at revision {current_revision(engine)} ({engine.url.render_as_string()})")
+
+
+@user_cli.command("create")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True,
+              help="candidate, examiner, hr or admin; repeat for several.")
+@click.option("--name", default="", help="Display name.")
+@click.option("--cadre", "staff_no", default=None, help="Staff number of the linked cadre.")
+@click.option("--password", default=None, help="Password; prompted for when omitted.")
+def user_create(username: str, roles: tuple[str, ...], name: str, staff_no: str | None,
+                password: str | None) -> None:
+    """Create a login account."""
+    known, unknown = parse_roles(list(roles))
+    if unknown:
+        raise fail(f"unknown role {', '.join(unknown)}: use {', '.join(r.value for r in Role)}")
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user, _ = accounts.create_user(get_session(), None, username, known, display_name=name,
+                                       cadre_staff_no=staff_no, password=password)
+    except ServiceError as error:
+        raise fail(describe(error)) from None
+    click.echo(f"created user {user.username} (roles: {', '.join(sorted(r.value for r in known))})")
+
+
+@user_cli.command("password")
+@click.argument("username")
+@click.option("--password", default=None, help="New password; prompted for when omitted.")
+def user_password(username: str, password: str | None) -> None:
+    """Set a user's password."""
+    session = get_session()
+    user = accounts.find_user(session, username)
+    if user is None:
+        raise fail(f"no user named {username}")
+    if password is None:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        accounts.set_password(session, None, user, password)
+    except ServiceError as error:
+        raise fail(describe(error)) from None
+    click.echo(f"password of {username} changed")
+
+
+@roster_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--passwords-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the new accounts' initial passwords (CSV).")
+def roster_import(file: Path, passwords_out: Path | None) -> None:
+    """Import cadres from a CSV or XLSX roster; any bad row imports nothing."""
+    session = get_session()
+    try:
+        parsed = roster.parse_roster_file(file.name, file.read_bytes())
+        result = roster.import_roster(session, None, parsed, file.name)
+    except roster.RosterRejected as error:
+        for row_error in error.errors:
+            click.echo(f"{file}: {describe_cell(row_error)}", err=True)
+        raise fail(f"{len(error.errors)} problems in {file}; nothing was imported") from None
+    except ServiceError as error:
+        raise fail(f"{file}: {describe(error)}") from None
+    click.echo(f"{result.created} cadres added, {result.updated} updated, "
+               f"{result.unchanged} unchanged, {len(result.credentials)} accounts created")
+    if result.units_created:
+        click.echo("new units: " + ", ".join(result.units_created))
+    if result.credentials:
+        from flask import current_app
+
+        target = passwords_out or Path(current_app.config["INSTANCE_DIR"]) / (
+            f"roster-passwords-{utcnow():%Y%m%d-%H%M%S}.csv"
+        )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(result.credentials_csv())
+        target.chmod(0o600)
+        click.echo(f"initial passwords written to {target}")
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Load demo units, cadres and one account per role (safe to run again)."""
+    logins = demo.load_demo(get_session())
+    click.echo("Demo logins (username / password):")
+    for login in logins:
+        note = "" if login.created else "  (already present; password unchanged)"
+        click.echo(f"  {login.role.value:<10} {login.username:<10} {login.password}{note}")
+
+
+def register(app: Flask) -> None:
+    for command in (db_cli, user_cli, roster_cli, demo_command):
+        app.cli.add_command(command)

@@ -1,0 +1,60 @@
+"""Per-request rules: forced password change, security headers, no caching of private pages."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, redirect, request, url_for
+from flask_babel import gettext
+from flask_login import current_user
+
+# Endpoints a user who must change their password may still reach.
+PASSWORD_CHANGE_EXEMPT = {"auth.change_password", "auth.logout", "main.set_language",
+                          "main.healthz", "static"}
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+
+def wants_json() -> bool:
+    """True for API clients: /api/ paths, or a request that prefers JSON over HTML."""
+    if request.path.startswith("/api/"):
+        return True
+    accept = request.accept_mimetypes
+    return accept.accept_json and not accept.accept_html
+
+
+def register(app: Flask) -> None:
+    @app.before_request
+    def require_password_change() -> Response | None:
+        if not (current_user.is_authenticated and current_user.must_change_password):
+            return None
+        if request.endpoint in PASSWORD_CHANGE_EXEMPT:
+            return None
+        if wants_json():
+            response = jsonify(error="password_change_required",
+                               message=gettext("Change your password before going on."))
+            response.status_code = 403
+            return response
+        return redirect(url_for("auth.change_password"))
+
+    @app.after_request
+    def set_security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if request.endpoint != "static":
+            # Pages show personal data and exam content: never keep them in a cache.
+            headers["Cache-Control"] = "no-store"
+        return response

@@ -1,0 +1,64 @@
+"""What every template can use: the navigation, labels and local time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, current_app, request, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.domain.people import Role
+from app.timeutil import to_local
+from app.web.labels import CATEGORY_LABELS, LAW_STATUS_LABELS, ROLE_LABELS
+
+# (role that may see it, endpoint, label); the nav shows only what the user may open.
+NAVIGATION: list[tuple[tuple[Role, ...], str, Any]] = [
+    ((Role.CANDIDATE,), "candidate.home", _l("My exams")),
+    ((Role.EXAMINER,), "examiner.home", _l("Question bank")),
+    ((Role.HR,), "hr.home", _l("Roster")),
+    ((Role.HR, Role.ADMIN), "hr.roster_upload", _l("Import roster")),
+    ((Role.ADMIN,), "admin.home", _l("Administration")),
+    ((Role.ADMIN,), "admin.users", _l("Users")),
+    ((Role.ADMIN,), "admin.unit_list", _l("Units")),
+    ((Role.ADMIN,), "admin.audit", _l("Audit log")),
+]
+LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
+
+
+def navigation() -> list[tuple[str, Any]]:
+    if not current_user.is_authenticated or current_user.must_change_password:
+        return []
+    return [(endpoint, label) for roles, endpoint, label in NAVIGATION
+            if current_user.has_role(*roles)]
+
+
+def localtime(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if moment is None:
+        return ""
+    return to_local(moment, current_app.config["BABEL_DEFAULT_TIMEZONE"]).strftime(fmt)
+
+
+def url_for_page(number: int) -> str:
+    """The current list's URL with its filters kept and another page number."""
+    args = request.args.to_dict()
+    args["page"] = str(number)
+    return url_for(request.endpoint or "main.index", **(request.view_args or {}), **args)
+
+
+def register(app: Flask) -> None:
+    @app.context_processor
+    def inject() -> dict[str, Any]:
+        return {
+            "navigation": navigation(),
+            "languages": LANGUAGE_NAMES,
+            "current_locale": str(get_locale()),
+            "category_labels": CATEGORY_LABELS,
+            "role_labels": ROLE_LABELS,
+            "law_status_labels": LAW_STATUS_LABELS,
+            "url_for_page": url_for_page,
+        }
+
+    app.add_template_filter(localtime, "localtime")

@@ -1,0 +1,153 @@
+"""Configuration classes, read from the environment when the app is built.
+
+Nothing here runs at import time beyond defining classes: `create_app` picks a
+class and calls `from_env()` so that tests and production read the environment
+at the moment the app is made.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message says which setting is wrong."""
+
+
+def _persistent_secret_key(instance_dir: Path) -> str:
+    """Read the development secret key, generating it once into instance/."""
+    key_file = instance_dir / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+# Settings an operator may set in the environment.
+ENVIRONMENT_OVERRIDES = (
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "QUESTION_BANK_DIR",
+    "INSTANCE_DIR",
+    "RATELIMIT_STORAGE_URI",
+    "LOGIN_LIMIT_PER_IP",
+    "LOGIN_LIMIT_PER_USERNAME",
+)
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "base"
+    TESTING = False
+    DATABASE_URL = ""
+    SECRET_KEY = ""
+    QUESTION_BANK_DIR = str(BASE_DIR / "question_bank")
+    INSTANCE_DIR = str(BASE_DIR / "instance")
+
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_CN", "en")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # a token lives as long as the session; exams run for hours
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+    # Login throttling: per client address and per username, failures only.
+    LOGIN_LIMIT_PER_IP = "30 per minute"
+    LOGIN_LIMIT_PER_USERNAME = "5 per minute;20 per hour"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_ENABLED = True
+
+    # Werkzeug hash method for passwords people choose. Generated initial
+    # passwords use INITIAL_PASSWORD_HASH_METHOD (see services/accounts.py).
+    PASSWORD_HASH_METHOD = "scrypt"
+    INITIAL_PASSWORD_HASH_METHOD = "pbkdf2:sha256:60000"
+    PASSWORD_MIN_LENGTH = 8
+
+    PAGE_SIZE = 50
+
+    @classmethod
+    def from_env(cls) -> dict[str, object]:
+        """Return this class's settings with environment overrides applied."""
+        settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+        for key in ENVIRONMENT_OVERRIDES:
+            if os.environ.get(key):
+                settings[key] = os.environ[key]
+        return settings
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+
+    @classmethod
+    def from_env(cls) -> dict[str, object]:
+        settings = super().from_env()
+        instance_dir = Path(str(settings["INSTANCE_DIR"]))
+        if not settings["DATABASE_URL"]:
+            settings["DATABASE_URL"] = f"sqlite:///{instance_dir / 'lawexam.sqlite3'}"
+        if not settings["SECRET_KEY"]:
+            settings["SECRET_KEY"] = _persistent_secret_key(instance_dir)
+        return settings
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"
+    # Cheap hashes keep the suite fast; production keeps scrypt.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    INITIAL_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    RATELIMIT_ENABLED = True
+
+    @classmethod
+    def from_env(cls) -> dict[str, object]:
+        settings = super().from_env()
+        settings["SECRET_KEY"] = cls.SECRET_KEY
+        return settings
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+    @classmethod
+    def from_env(cls) -> dict[str, object]:
+        settings = super().from_env()
+        for required in ("SECRET_KEY", "DATABASE_URL"):
+            if not settings[required]:
+                raise ConfigError(
+                    f"{required} is not set: production needs it in the environment"
+                )
+        return settings
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_for(name: str | None = None) -> type[Config]:
+    """Pick the config class named by `name` or APP_ENV (default development)."""
+    name = name or os.environ.get("APP_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise ConfigError(
+            f"APP_ENV={name!r} is unknown: use one of {', '.join(CONFIGS)}"
+        ) from None
