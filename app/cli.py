@@ -41,13 +41,19 @@ def db_upgrade(revision: str) -> None:
 
 @user_cli.command("create")
 @click.argument("username")
-@click.option("--role", "roles", multiple=True, required=True,
-              help="candidate, examiner, hr or admin; repeat for several.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    help="candidate, examiner, hr or admin; repeat for several.",
+)
 @click.option("--name", default="", help="Display name.")
 @click.option("--cadre", "staff_no", default=None, help="Staff number of the linked cadre.")
 @click.option("--password", default=None, help="Password; prompted for when omitted.")
-def user_create(username: str, roles: tuple[str, ...], name: str, staff_no: str | None,
-                password: str | None) -> None:
+def user_create(
+    username: str, roles: tuple[str, ...], name: str, staff_no: str | None, password: str | None
+) -> None:
     """Create a login account."""
     known, unknown = parse_roles(list(roles))
     if unknown:
@@ -55,8 +61,15 @@ def user_create(username: str, roles: tuple[str, ...], name: str, staff_no: str 
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user, _ = accounts.create_user(get_session(), None, username, known, display_name=name,
-                                       cadre_staff_no=staff_no, password=password)
+        user, _ = accounts.create_user(
+            get_session(),
+            None,
+            username,
+            known,
+            display_name=name,
+            cadre_staff_no=staff_no,
+            password=password,
+        )
     except ServiceError as error:
         raise fail(describe(error)) from None
     click.echo(f"created user {user.username} (roles: {', '.join(sorted(r.value for r in known))})")
@@ -82,8 +95,12 @@ def user_password(username: str, password: str | None) -> None:
 
 @roster_cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--passwords-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write the new accounts' initial passwords (CSV).")
+@click.option(
+    "--passwords-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the new accounts' initial passwords (CSV).",
+)
 def roster_import(file: Path, passwords_out: Path | None) -> None:
     """Import cadres from a CSV or XLSX roster; any bad row imports nothing."""
     session = get_session()
@@ -96,8 +113,10 @@ def roster_import(file: Path, passwords_out: Path | None) -> None:
         raise fail(f"{len(error.errors)} problems in {file}; nothing was imported") from None
     except ServiceError as error:
         raise fail(f"{file}: {describe(error)}") from None
-    click.echo(f"{result.created} cadres added, {result.updated} updated, "
-               f"{result.unchanged} unchanged, {len(result.credentials)} accounts created")
+    click.echo(
+        f"{result.created} cadres added, {result.updated} updated, "
+        f"{result.unchanged} unchanged, {len(result.credentials)} accounts created"
+    )
     if result.units_created:
         click.echo("new units: " + ", ".join(result.units_created))
     if result.credentials:

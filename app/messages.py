@@ -55,6 +55,9 @@ MESSAGES = {
         "(or leading_cadre, judicial, law_enforcement, civil_servant)."
     ),
     "duplicate_staff_no": _l("Staff number %(value)s appears again (first in row %(first_row)s)."),
+    "staff_no_is_username": _l(
+        "Staff number %(value)s is already the username of an account not linked to this cadre."
+    ),
     "roster_rejected": _l("%(count)s problems found; nothing was imported."),
 }
 
@@ -75,6 +78,10 @@ def describe_cell(error: CellError) -> str:
     """One line naming the row and column of a table error."""
     text = message_for(error.code, error.param_dict)
     if error.column:
-        return gettext("Row %(row)s, column %(column)s: %(text)s", row=error.row,
-                       column=error.column, text=text)
+        return gettext(
+            "Row %(row)s, column %(column)s: %(text)s",
+            row=error.row,
+            column=error.column,
+            text=text,
+        )
     return gettext("Row %(row)s: %(text)s", row=error.row, text=text)

@@ -51,8 +51,12 @@ def parse_roster(rows: list[list[str]]) -> RosterParse:
     header, body = rows[0], rows[1:]
     columns, _unmatched = match_headers(header, ROSTER_FIELDS)
     errors = [
-        CellError(1, ROSTER_FIELDS[field][0], "missing_column",
-                  (("column", "/".join(ROSTER_FIELDS[field])),))
+        CellError(
+            1,
+            ROSTER_FIELDS[field][0],
+            "missing_column",
+            (("column", "/".join(ROSTER_FIELDS[field])),),
+        )
         for field in REQUIRED_FIELDS
         if field not in columns
     ]
@@ -80,8 +84,12 @@ def parse_roster(rows: list[list[str]]) -> RosterParse:
         category = parse_category(cells["category"]) if cells.get("category") else None
         if cells.get("category") and category is None:
             row_errors.append(
-                CellError(number, header_of["category"], "unknown_category",
-                          (("value", cells["category"]),))
+                CellError(
+                    number,
+                    header_of["category"],
+                    "unknown_category",
+                    (("value", cells["category"]),),
+                )
             )
         unit_path = tuple(split_unit_path(cells.get("unit", "")))
         if cells.get("unit") and not unit_path:
@@ -90,8 +98,12 @@ def parse_roster(rows: list[list[str]]) -> RosterParse:
         if staff_no:
             if staff_no in first_row_of:
                 row_errors.append(
-                    CellError(number, header_of["staff_no"], "duplicate_staff_no",
-                              (("value", staff_no), ("first_row", str(first_row_of[staff_no]))))
+                    CellError(
+                        number,
+                        header_of["staff_no"],
+                        "duplicate_staff_no",
+                        (("value", staff_no), ("first_row", str(first_row_of[staff_no]))),
+                    )
                 )
             else:
                 first_row_of[staff_no] = number

@@ -48,8 +48,9 @@ def authenticate(session: Session, username: str, password: str, ip: str = "") -
     """Check a username and password and record the attempt in the audit log."""
     user = session.scalar(select(User).where(User.username == username.strip()))
     if user is None or not check_password_hash(user.password_hash, password):
-        audit.record(session, user.id if user else None, "login.failed", "user",
-                     username.strip()[:64], ip=ip)
+        audit.record(
+            session, user.id if user else None, "login.failed", "user", username.strip()[:64], ip=ip
+        )
         session.commit()
         return LoginOutcome(None, "invalid")
     if not user.active:
@@ -145,8 +146,16 @@ def create_user(
     session.add(user)
     _link_cadre(session, user, cadre_staff_no)
     session.flush()
-    audit.record(session, actor_id, "user.create", "user", user.id, ip=ip,
-                 username=username, roles=sorted(r.value for r in roles))
+    audit.record(
+        session,
+        actor_id,
+        "user.create",
+        "user",
+        user.id,
+        ip=ip,
+        username=username,
+        roles=sorted(r.value for r in roles),
+    )
     session.commit()
     return user, generated
 
@@ -167,9 +176,12 @@ def update_user(
         raise InvalidInput("roles_required")
     if user.id == actor_id and (Role.ADMIN not in roles or not active):
         raise InvalidInput("cannot_demote_self")
-    before = {"roles": sorted(r.value for r in user.roles), "active": user.active,
-              "display_name": user.display_name,
-              "cadre": user.cadre.staff_no if user.cadre else None}
+    before = {
+        "roles": sorted(r.value for r in user.roles),
+        "active": user.active,
+        "display_name": user.display_name,
+        "cadre": user.cadre.staff_no if user.cadre else None,
+    }
     _link_cadre(session, user, cadre_staff_no)
     user.display_name = display_name.strip()
     user.active = active
@@ -177,8 +189,12 @@ def update_user(
     user.role_rows = [row for row in user.role_rows if row.role in wanted] + [
         UserRole(role=value) for value in sorted(wanted - {row.role for row in user.role_rows})
     ]
-    after = {"roles": sorted(wanted), "active": active, "display_name": user.display_name,
-             "cadre": user.cadre.staff_no if user.cadre else None}
+    after = {
+        "roles": sorted(wanted),
+        "active": active,
+        "display_name": user.display_name,
+        "cadre": user.cadre.staff_no if user.cadre else None,
+    }
     changed = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
     if changed:
         action = "user.roles_changed" if "roles" in changed else "user.update"
@@ -218,8 +234,11 @@ def search_users(
     if query:
         pattern = f"%{query.strip()}%"
         statement = statement.where(
-            or_(User.username.ilike(pattern), User.display_name.ilike(pattern),
-                Cadre.name.ilike(pattern))
+            or_(
+                User.username.ilike(pattern),
+                User.display_name.ilike(pattern),
+                Cadre.name.ilike(pattern),
+            )
         )
     if role is not None:
         statement = statement.where(

@@ -13,8 +13,14 @@ from app.services import accounts
 from app.services.units import ensure_unit_path
 
 CITY = "大石桥市"
-DEMO_UNITS = ["司法局", "人力资源和社会保障局", "市场监督管理局", "综合行政执法局",
-              "石桥街道办事处", "虎庄镇人民政府"]
+DEMO_UNITS = [
+    "司法局",
+    "人力资源和社会保障局",
+    "市场监督管理局",
+    "综合行政执法局",
+    "石桥街道办事处",
+    "虎庄镇人民政府",
+]
 
 # (staff_no, name, unit, position, rank, category)
 DEMO_CADRES = [
@@ -64,14 +70,29 @@ def load_demo(session: Session) -> list[DemoLogin]:
     for staff_no, name, unit, position, rank, category in DEMO_CADRES:
         if session.scalar(select(Cadre.id).where(Cadre.staff_no == staff_no)) is None:
             unit_row, _ = ensure_unit_path(session, [CITY, unit])
-            session.add(Cadre(staff_no=staff_no, name=name, unit_id=unit_row.id,
-                              position=position, rank=rank, category=category.value))
+            session.add(
+                Cadre(
+                    staff_no=staff_no,
+                    name=name,
+                    unit_id=unit_row.id,
+                    position=position,
+                    rank=rank,
+                    category=category.value,
+                )
+            )
     session.commit()
     logins = []
     for username, password, role, display_name, staff_no in DEMO_ACCOUNTS:
         exists = session.scalar(select(User.id).where(User.username == username)) is not None
         if not exists:
-            accounts.create_user(session, None, username, {role}, display_name=display_name,
-                                 cadre_staff_no=staff_no, password=password)
+            accounts.create_user(
+                session,
+                None,
+                username,
+                {role},
+                display_name=display_name,
+                cadre_staff_no=staff_no,
+                password=password,
+            )
         logins.append(DemoLogin(username, password, role, created=not exists))
     return logins

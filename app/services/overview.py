@@ -32,7 +32,8 @@ def account_counts(session: Session) -> dict[str, object]:
         "inactive": session.scalar(select(func.count()).where(User.active.is_(False))) or 0,
         "must_change": session.scalar(
             select(func.count()).where(User.must_change_password.is_(True))
-        ) or 0,
+        )
+        or 0,
     }
 
 

@@ -67,8 +67,11 @@ def preview_roster(session: Session, parsed: RosterParse) -> dict[str, int]:
     """Count what an import would do: new and existing cadres."""
     staff_nos = [entry.staff_no for entry in parsed.entries]
     existing = set(session.scalars(select(Cadre.staff_no).where(Cadre.staff_no.in_(staff_nos))))
-    return {"new": len(staff_nos) - len(existing), "existing": len(existing),
-            "total": len(staff_nos)}
+    return {
+        "new": len(staff_nos) - len(existing),
+        "existing": len(existing),
+        "total": len(staff_nos),
+    }
 
 
 def import_roster(
@@ -123,9 +126,19 @@ def _apply_roster(
     result = RosterResult()
     for entry in parsed.entries:
         _apply_entry(session, entry, result)
-    audit.record(session, actor_id, "roster.import", "roster", source, ip=ip,
-                 created=result.created, updated=result.updated, unchanged=result.unchanged,
-                 accounts=len(result.credentials), units_created=result.units_created)
+    audit.record(
+        session,
+        actor_id,
+        "roster.import",
+        "roster",
+        source,
+        ip=ip,
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        accounts=len(result.credentials),
+        units_created=result.units_created,
+    )
     return result
 
 
@@ -138,8 +151,9 @@ def _account_conflicts(session: Session, entries: list[RosterEntry]) -> list[Cel
     for entry in entries:
         user = taken.get(entry.staff_no)
         if user is not None and (user.cadre is None or user.cadre.staff_no != entry.staff_no):
-            errors.append(CellError(entry.row, "工号", "username_taken",
-                                    (("value", entry.staff_no),)))
+            errors.append(
+                CellError(entry.row, "工号", "staff_no_is_username", (("value", entry.staff_no),))
+            )
     return errors
 
 
@@ -147,8 +161,13 @@ def _apply_entry(session: Session, entry: RosterEntry, result: RosterResult) -> 
     unit, created_units = ensure_unit_path(session, list(entry.unit_path))
     result.units_created.extend(unit_label(u) for u in created_units)
     cadre = session.scalar(select(Cadre).where(Cadre.staff_no == entry.staff_no))
-    values = {"name": entry.name, "unit_id": unit.id, "position": entry.position,
-              "rank": entry.rank, "category": entry.category.value}
+    values = {
+        "name": entry.name,
+        "unit_id": unit.id,
+        "position": entry.position,
+        "rank": entry.rank,
+        "category": entry.category.value,
+    }
     if cadre is None:
         cadre = Cadre(staff_no=entry.staff_no, **values)
         session.add(cadre)

@@ -88,8 +88,16 @@ def create_unit(
     """Add a unit under `parent_id` (or as a root)."""
     parent = get_unit(session, parent_id) if parent_id else None
     unit = _add(session, _check_name(session, name, parent_id, None), parent)
-    audit.record(session, actor_id, "unit.create", "unit", unit.id, ip=ip, name=unit.name,
-                 parent=parent.name if parent else None)
+    audit.record(
+        session,
+        actor_id,
+        "unit.create",
+        "unit",
+        unit.id,
+        ip=ip,
+        name=unit.name,
+        parent=parent.name if parent else None,
+    )
     session.commit()
     return unit
 
@@ -100,8 +108,9 @@ def rename_unit(
     old = unit.name
     unit.name = _check_name(session, name, unit.parent_id, unit.id)
     if old != unit.name:
-        audit.record(session, actor_id, "unit.rename", "unit", unit.id, ip=ip, old=old,
-                     new=unit.name)
+        audit.record(
+            session, actor_id, "unit.rename", "unit", unit.id, ip=ip, old=old, new=unit.name
+        )
     session.commit()
 
 
@@ -117,10 +126,18 @@ def move_unit(
     old_path = unit.path
     new_path = f"{new_parent.path if new_parent else '/'}{unit.id}/"
     for descendant in session.scalars(select(Unit).where(Unit.path.startswith(old_path))):
-        descendant.path = new_path + descendant.path[len(old_path):]
+        descendant.path = new_path + descendant.path[len(old_path) :]
     unit.parent = new_parent
-    audit.record(session, actor_id, "unit.move", "unit", unit.id, ip=ip, old_parent=old_parent,
-                 new_parent=new_parent.name if new_parent else None)
+    audit.record(
+        session,
+        actor_id,
+        "unit.move",
+        "unit",
+        unit.id,
+        ip=ip,
+        old_parent=old_parent,
+        new_parent=new_parent.name if new_parent else None,
+    )
     session.commit()
 
 

@@ -20,8 +20,11 @@ def hold(session: Session, owner_id: int, purpose: str, filename: str, content: 
     expired = PendingUpload.created_at < utcnow() - UPLOAD_LIFETIME
     session.execute(delete(PendingUpload).where(expired))
     token = secrets.token_urlsafe(24)
-    session.add(PendingUpload(token=token, owner_id=owner_id, purpose=purpose,
-                              filename=filename, content=content))
+    session.add(
+        PendingUpload(
+            token=token, owner_id=owner_id, purpose=purpose, filename=filename, content=content
+        )
+    )
     session.commit()
     return token
 

@@ -19,8 +19,12 @@ ERROR_CODES = {
     429: ("rate_limited", _l("Too many attempts. Wait a minute and try again.")),
     500: ("server_error", _l("Something went wrong on our side. Nothing you saved is lost.")),
 }
-PAGES = {403: "errors/403.html", 404: "errors/404.html", 429: "errors/429.html",
-         500: "errors/500.html"}
+PAGES = {
+    403: "errors/403.html",
+    404: "errors/404.html",
+    429: "errors/429.html",
+    500: "errors/500.html",
+}
 
 
 def error_response(status: int, code: str | None = None, message: str | None = None) -> Response:
@@ -40,7 +44,8 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Response:
         return error_response(
-            400, "csrf_failed",
+            400,
+            "csrf_failed",
             gettext("The form expired or its security token is missing. Reload and try again."),
         )
 

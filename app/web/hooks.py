@@ -7,21 +7,28 @@ from flask_babel import gettext
 from flask_login import current_user
 
 # Endpoints a user who must change their password may still reach.
-PASSWORD_CHANGE_EXEMPT = {"auth.change_password", "auth.logout", "main.set_language",
-                          "main.healthz", "static"}
+PASSWORD_CHANGE_EXEMPT = {
+    "auth.change_password",
+    "auth.logout",
+    "main.set_language",
+    "main.healthz",
+    "static",
+}
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 
 def wants_json() -> bool:
@@ -40,8 +47,10 @@ def register(app: Flask) -> None:
         if request.endpoint in PASSWORD_CHANGE_EXEMPT:
             return None
         if wants_json():
-            response = jsonify(error="password_change_required",
-                               message=gettext("Change your password before going on."))
+            response = jsonify(
+                error="password_change_required",
+                message=gettext("Change your password before going on."),
+            )
             response.status_code = 403
             return response
         return redirect(url_for("auth.change_password"))

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.domain.people import Role
+from app.messages import describe_cell
 from app.timeutil import to_local
 from app.web.labels import CATEGORY_LABELS, LAW_STATUS_LABELS, ROLE_LABELS
 
@@ -31,8 +32,18 @@ LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 def navigation() -> list[tuple[str, Any]]:
     if not current_user.is_authenticated or current_user.must_change_password:
         return []
-    return [(endpoint, label) for roles, endpoint, label in NAVIGATION
-            if current_user.has_role(*roles)]
+    return [
+        (endpoint, label) for roles, endpoint, label in NAVIGATION if current_user.has_role(*roles)
+    ]
+
+
+def current_language() -> str:
+    """The configured language code (zh_CN or en) that the current locale stands for."""
+    locale = get_locale()
+    for code in current_app.config["LANGUAGES"]:
+        if locale is not None and code.split("_")[0] == locale.language:
+            return code
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def localtime(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -54,11 +65,13 @@ def register(app: Flask) -> None:
         return {
             "navigation": navigation(),
             "languages": LANGUAGE_NAMES,
-            "current_locale": str(get_locale()),
+            "current_locale": current_language(),
             "category_labels": CATEGORY_LABELS,
             "role_labels": ROLE_LABELS,
             "law_status_labels": LAW_STATUS_LABELS,
-            "url_for_page": url_for_page,
         }
 
+    # Globals, not context: imported macros see globals but not the request context.
+    app.add_template_global(url_for_page, "url_for_page")
+    app.add_template_global(describe_cell, "describe_cell")
     app.add_template_filter(localtime, "localtime")

@@ -4,6 +4,7 @@ from wtforms import (
     BooleanField,
     DateField,
     PasswordField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -21,27 +22,36 @@ class RolesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def role_choices() -> list[tuple[str, object]]:
-    return [(role.value, ROLE_LABELS[role.value]) for role in Role]
+def role_choices() -> list[SelectChoice]:
+    return [SelectChoice(role.value, ROLE_LABELS[role.value]) for role in Role]
 
 
 class UserCreateForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
     display_name = StringField(_l("Name"), validators=[Optional(), Length(max=100)])
-    roles = RolesField(_l("Roles"), choices=role_choices(),
-                       validators=[DataRequired(_l("Choose at least one role."))])
-    cadre_staff_no = StringField(_l("Linked cadre (staff number)"),
-                                 validators=[Optional(), Length(max=40)])
-    password = PasswordField(_l("Password (leave empty to generate one)"),
-                             validators=[Optional(), Length(max=200)])
+    roles = RolesField(
+        _l("Roles"),
+        choices=role_choices(),
+        validators=[DataRequired(_l("Choose at least one role."))],
+    )
+    cadre_staff_no = StringField(
+        _l("Linked cadre (staff number)"), validators=[Optional(), Length(max=40)]
+    )
+    password = PasswordField(
+        _l("Password (leave empty to generate one)"), validators=[Optional(), Length(max=200)]
+    )
 
 
 class UserEditForm(FlaskForm):
     display_name = StringField(_l("Name"), validators=[Optional(), Length(max=100)])
-    roles = RolesField(_l("Roles"), choices=role_choices(),
-                       validators=[DataRequired(_l("Choose at least one role."))])
-    cadre_staff_no = StringField(_l("Linked cadre (staff number)"),
-                                 validators=[Optional(), Length(max=40)])
+    roles = RolesField(
+        _l("Roles"),
+        choices=role_choices(),
+        validators=[DataRequired(_l("Choose at least one role."))],
+    )
+    cadre_staff_no = StringField(
+        _l("Linked cadre (staff number)"), validators=[Optional(), Length(max=40)]
+    )
     active = BooleanField(_l("Active (may sign in)"))
 
 

@@ -7,6 +7,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from app.db import get_session
 from app.domain.people import Role
@@ -28,7 +29,7 @@ from app.web.pagination import Page, page_number
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-ROOT_CHOICE = (0, _l("(top level)"))
+ROOT_CHOICE = SelectChoice(0, _l("(top level)"))
 
 
 def _user_or_404(user_id: int) -> User:
@@ -49,8 +50,11 @@ def _unit_or_404(unit_id: int) -> Unit:
 @role_required(Role.ADMIN)
 def home() -> str:
     session = get_session()
-    return render_template("admin/home.html", counts=overview.account_counts(session),
-                           events=overview.recent_events(session))
+    return render_template(
+        "admin/home.html",
+        counts=overview.account_counts(session),
+        events=overview.recent_events(session),
+    )
 
 
 # ---- users -------------------------------------------------------------------------------
@@ -65,8 +69,9 @@ def users() -> str:
     number = page_number()
     per_page = current_app.config["PAGE_SIZE"]
     items, total = accounts.search_users(get_session(), query, role, number, per_page)
-    return render_template("admin/users.html", page=Page(items, total, number, per_page),
-                           query=query, role=role_value)
+    return render_template(
+        "admin/users.html", page=Page(items, total, number, per_page), query=query, role=role_value
+    )
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -76,18 +81,20 @@ def user_create() -> Response | str:
     if form.validate_on_submit():
         try:
             user, generated = accounts.create_user(
-                get_session(), current_user.id, form.username.data,
+                get_session(),
+                current_user.id,
+                form.username.data,
                 {Role(value) for value in form.roles.data},
                 display_name=form.display_name.data or "",
                 cadre_staff_no=form.cadre_staff_no.data or None,
-                password=form.password.data or None, ip=client_ip(),
+                password=form.password.data or None,
+                ip=client_ip(),
             )
         except ServiceError as error:
             flash(describe(error), "danger")
         else:
             if generated:
-                return render_template("admin/password_shown.html", user=user,
-                                       password=generated)
+                return render_template("admin/password_shown.html", user=user, password=generated)
             flash(gettext("Account %(username)s created.", username=user.username), "success")
             return redirect(url_for("admin.user_edit", user_id=user.id))
     return render_template("admin/user_create.html", form=form)
@@ -104,10 +111,14 @@ def user_edit(user_id: int) -> Response | str:
     if form.validate_on_submit():
         try:
             accounts.update_user(
-                get_session(), current_user.id, user,
+                get_session(),
+                current_user.id,
+                user,
                 roles={Role(value) for value in form.roles.data},
-                display_name=form.display_name.data or "", active=form.active.data,
-                cadre_staff_no=form.cadre_staff_no.data or None, ip=client_ip(),
+                display_name=form.display_name.data or "",
+                active=form.active.data,
+                cadre_staff_no=form.cadre_staff_no.data or None,
+                ip=client_ip(),
             )
         except ServiceError as error:
             get_session().rollback()
@@ -131,10 +142,10 @@ def user_reset_password(user_id: int) -> Response | str:
 # ---- units -------------------------------------------------------------------------------
 
 
-def _unit_choices(exclude_subtree_of: str | None = None) -> list[tuple[int, object]]:
+def _unit_choices(exclude_subtree_of: str | None = None) -> list[SelectChoice]:
     rows = units.flatten(units.unit_tree(get_session()))
     return [ROOT_CHOICE] + [
-        (unit.id, "\u3000" * depth + unit.name)
+        SelectChoice(unit.id, "\u3000" * depth + unit.name)
         for depth, unit in rows
         if not (exclude_subtree_of and unit.path.startswith(exclude_subtree_of))
     ]
@@ -147,8 +158,13 @@ def unit_list() -> Response | str:
     form.parent_id.choices = _unit_choices()
     if form.validate_on_submit():
         try:
-            units.create_unit(get_session(), current_user.id, form.name.data,
-                              form.parent_id.data or None, ip=client_ip())
+            units.create_unit(
+                get_session(),
+                current_user.id,
+                form.name.data,
+                form.parent_id.data or None,
+                ip=client_ip(),
+            )
         except ServiceError as error:
             flash(describe(error), "danger")
         else:
@@ -167,14 +183,21 @@ def unit_edit(unit_id: int) -> Response | str:
     move.parent_id.choices = _unit_choices(exclude_subtree_of=unit.path)
     try:
         if rename.submit.data and rename.validate_on_submit():
-            units.rename_unit(get_session(), current_user.id, unit, rename.name.data,
-                              ip=client_ip())
+            units.rename_unit(
+                get_session(), current_user.id, unit, rename.name.data, ip=client_ip()
+            )
         elif move.submit.data and move.validate_on_submit():
-            units.move_unit(get_session(), current_user.id, unit, move.parent_id.data or None,
-                            ip=client_ip())
+            units.move_unit(
+                get_session(), current_user.id, unit, move.parent_id.data or None, ip=client_ip()
+            )
         else:
-            return render_template("admin/unit_edit.html", unit=unit, rename=rename, move=move,
-                                   label=units.unit_label(unit))
+            return render_template(
+                "admin/unit_edit.html",
+                unit=unit,
+                rename=rename,
+                move=move,
+                label=units.unit_label(unit),
+            )
     except ServiceError as error:
         get_session().rollback()
         flash(describe(error), "danger")
@@ -191,18 +214,21 @@ def unit_edit(unit_id: int) -> Response | str:
 def audit() -> str:
     session = get_session()
     form = AuditFilterForm(request.args)
-    form.action.choices = [("", gettext("(any)"))] + [
-        (action, action) for action in audit_log.known_actions(session)
+    form.action.choices = [SelectChoice("", gettext("(any)"))] + [
+        SelectChoice(action) for action in audit_log.known_actions(session)
     ]
     criteria = audit_log.AuditFilter()
     if form.validate():
         criteria = audit_log.AuditFilter(
-            actor=form.actor.data or "", action=form.action.data or "",
-            date_from=form.date_from.data, date_to=form.date_to.data,
+            actor=form.actor.data or "",
+            action=form.action.data or "",
+            date_from=form.date_from.data,
+            date_to=form.date_to.data,
             timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"],
         )
     number = page_number()
     per_page = current_app.config["PAGE_SIZE"]
     events, total = audit_log.search_events(session, criteria, number, per_page)
-    return render_template("admin/audit.html", form=form,
-                           page=Page(events, total, number, per_page))
+    return render_template(
+        "admin/audit.html", form=form, page=Page(events, total, number, per_page)
+    )

@@ -35,25 +35,34 @@ def home_url() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"],
-               deduct_when=_failed)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_USERNAME"], methods=["POST"],
-               key_func=_username_key, deduct_when=_failed)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_failed
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_USERNAME"],
+    methods=["POST"],
+    key_func=_username_key,
+    deduct_when=_failed,
+)
 def login() -> Response | str:
     if current_user.is_authenticated:
         return redirect(home_url())
     form = LoginForm(next=request.args.get("next", ""))
     if not form.validate_on_submit():
         if request.method == "POST" and wants_json():
-            return error_response(400, "invalid_input",
-                                  gettext("Username and password are required."))
+            return error_response(
+                400, "invalid_input", gettext("Username and password are required.")
+            )
         return render_template("auth/login.html", form=form)
-    outcome = accounts.authenticate(get_session(), form.username.data, form.password.data,
-                                    ip=client_ip())
+    outcome = accounts.authenticate(
+        get_session(), form.username.data, form.password.data, ip=client_ip()
+    )
     if outcome.user is None:
-        message = (gettext("This account is deactivated. Ask your administrator.")
-                   if outcome.failure == "inactive"
-                   else gettext("The username or password is not correct."))
+        message = (
+            gettext("This account is deactivated. Ask your administrator.")
+            if outcome.failure == "inactive"
+            else gettext("The username or password is not correct.")
+        )
         if wants_json():
             return error_response(401, "login_failed", message)
         flash(message, "danger")
@@ -78,14 +87,23 @@ def change_password() -> Response | str:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.change_password(get_session(), current_user, form.current_password.data,
-                                     form.new_password.data, ip=client_ip())
+            accounts.change_password(
+                get_session(),
+                current_user,
+                form.current_password.data,
+                form.new_password.data,
+                ip=client_ip(),
+            )
         except InvalidInput as error:
-            field = (form.current_password if error.code == "wrong_current_password"
-                     else form.new_password)
+            field = (
+                form.current_password
+                if error.code == "wrong_current_password"
+                else form.new_password
+            )
             field.errors = [*field.errors, describe(error)]
         else:
             flash(gettext("Your password has been changed."), "success")
             return redirect(home_url())
-    return render_template("auth/change_password.html", form=form,
-                           forced=current_user.must_change_password)
+    return render_template(
+        "auth/change_password.html", form=form, forced=current_user.must_change_password
+    )

@@ -7,8 +7,10 @@ from wtforms import HiddenField
 class RosterUploadForm(FlaskForm):
     file = FileField(
         _l("Roster file (.csv or .xlsx)"),
-        validators=[FileRequired(_l("Choose a file to upload.")),
-                    FileAllowed(["csv", "xlsx"], _l("Only .csv and .xlsx files are accepted."))],
+        validators=[
+            FileRequired(_l("Choose a file to upload.")),
+            FileAllowed(["csv", "xlsx"], _l("Only .csv and .xlsx files are accepted.")),
+        ],
     )
 
 

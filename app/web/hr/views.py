@@ -46,8 +46,9 @@ def roster_upload() -> str:
         form.file.errors = [describe(error)]
         return render_template("hr/roster_upload.html", form=form)
     if parsed.errors:
-        return render_template("hr/roster_upload.html", form=form, parsed=parsed,
-                               filename=file.filename)
+        return render_template(
+            "hr/roster_upload.html", form=form, parsed=parsed, filename=file.filename
+        )
     token = uploads.hold(session, current_user.id, ROSTER_UPLOAD, file.filename, content)
     return render_template(
         "hr/roster_preview.html",
@@ -73,10 +74,15 @@ def roster_confirm() -> Response | str:
         return redirect(url_for("hr.roster_upload"))
     except roster.RosterRejected as error:
         # The database changed since the preview (an account took a staff number).
-        return render_template("hr/roster_upload.html", form=RosterUploadForm(),
-                               rejected=error.errors, filename=upload.filename)
-    return render_template("hr/roster_done.html", result=result,
-                           download=ConfirmForm(token=form.token.data))
+        return render_template(
+            "hr/roster_upload.html",
+            form=RosterUploadForm(),
+            rejected=error.errors,
+            filename=upload.filename,
+        )
+    return render_template(
+        "hr/roster_done.html", result=result, download=ConfirmForm(token=form.token.data)
+    )
 
 
 @bp.route("/roster/import/credentials", methods=["POST"])
@@ -91,8 +97,13 @@ def roster_credentials() -> Response:
         upload = uploads.fetch(session, current_user.id, ROSTER_UPLOAD, form.token.data or "")
         content = uploads.take_handout(session, upload)
     except NotFound:
-        flash(gettext("The password list was already downloaded or has expired. "
-                      "Reset a password from the user list if one is lost."), "warning")
+        flash(
+            gettext(
+                "The password list was already downloaded or has expired. "
+                "Reset a password from the user list if one is lost."
+            ),
+            "warning",
+        )
         return redirect(url_for("hr.roster_upload"))
     return Response(
         content,
