@@ -129,9 +129,7 @@ class ProductionConfig(Config):
         settings = super().from_env()
         for required in ("SECRET_KEY", "DATABASE_URL"):
             if not settings[required]:
-                raise ConfigError(
-                    f"{required} is not set: production needs it in the environment"
-                )
+                raise ConfigError(f"{required} is not set: production needs it in the environment")
         return settings
 
 
@@ -148,6 +146,4 @@ def config_for(name: str | None = None) -> type[Config]:
     try:
         return CONFIGS[name]
     except KeyError:
-        raise ConfigError(
-            f"APP_ENV={name!r} is unknown: use one of {', '.join(CONFIGS)}"
-        ) from None
+        raise ConfigError(f"APP_ENV={name!r} is unknown: use one of {', '.join(CONFIGS)}") from None

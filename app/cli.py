@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
+from flask_babel import gettext
 
 from app.db import get_engine, get_session
 from app.domain.people import Role, parse_roles
@@ -36,7 +37,13 @@ def db_upgrade(revision: str) -> None:
 
     engine = get_engine()
     upgrade(engine, revision)
-    click.echo(f"database at revision {current_revision(engine)} ({engine.url.render_as_string()})")
+    click.echo(
+        gettext(
+            "Database at revision %(revision)s (%(url)s).",
+            revision=current_revision(engine),
+            url=engine.url.render_as_string(),
+        )
+    )
 
 
 @user_cli.command("create")
@@ -57,7 +64,14 @@ def user_create(
     """Create a login account."""
     known, unknown = parse_roles(list(roles))
     if unknown:
-        raise fail(f"unknown role {', '.join(unknown)}: use {', '.join(r.value for r in Role)}")
+        known_roles = ", ".join(r.value for r in Role)
+        raise fail(
+            gettext(
+                "Unknown role %(roles)s: use %(known)s.",
+                roles=", ".join(unknown),
+                known=known_roles,
+            )
+        )
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
@@ -72,7 +86,14 @@ def user_create(
         )
     except ServiceError as error:
         raise fail(describe(error)) from None
-    click.echo(f"created user {user.username} (roles: {', '.join(sorted(r.value for r in known))})")
+    roles_text = ", ".join(sorted(r.value for r in known))
+    click.echo(
+        gettext(
+            "Created user %(username)s (roles: %(roles)s).",
+            username=user.username,
+            roles=roles_text,
+        )
+    )
 
 
 @user_cli.command("password")
@@ -83,14 +104,14 @@ def user_password(username: str, password: str | None) -> None:
     session = get_session()
     user = accounts.find_user(session, username)
     if user is None:
-        raise fail(f"no user named {username}")
+        raise fail(gettext("No user is named %(username)s.", username=username))
     if password is None:
         password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
     try:
         accounts.set_password(session, None, user, password)
     except ServiceError as error:
         raise fail(describe(error)) from None
-    click.echo(f"password of {username} changed")
+    click.echo(gettext("The password of %(username)s was changed.", username=username))
 
 
 @roster_cli.command("import")
@@ -110,15 +131,27 @@ def roster_import(file: Path, passwords_out: Path | None) -> None:
     except roster.RosterRejected as error:
         for row_error in error.errors:
             click.echo(f"{file}: {describe_cell(row_error)}", err=True)
-        raise fail(f"{len(error.errors)} problems in {file}; nothing was imported") from None
+        raise fail(
+            gettext(
+                "%(count)s problems in %(file)s; nothing was imported.",
+                count=len(error.errors),
+                file=file,
+            )
+        ) from None
     except ServiceError as error:
         raise fail(f"{file}: {describe(error)}") from None
     click.echo(
-        f"{result.created} cadres added, {result.updated} updated, "
-        f"{result.unchanged} unchanged, {len(result.credentials)} accounts created"
+        gettext(
+            "%(created)s cadres added, %(updated)s updated, %(unchanged)s unchanged; "
+            "%(accounts)s candidate accounts created.",
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            accounts=len(result.credentials),
+        )
     )
     if result.units_created:
-        click.echo("new units: " + ", ".join(result.units_created))
+        click.echo(gettext("New units: %(units)s", units="、".join(result.units_created)))
     if result.credentials:
         from flask import current_app
 
@@ -128,16 +161,17 @@ def roster_import(file: Path, passwords_out: Path | None) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(result.credentials_csv())
         target.chmod(0o600)
-        click.echo(f"initial passwords written to {target}")
+        click.echo(gettext("Initial passwords written to %(path)s", path=target))
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
     """Load demo units, cadres and one account per role (safe to run again)."""
     logins = demo.load_demo(get_session())
-    click.echo("Demo logins (username / password):")
+    click.echo(gettext("Demo logins (role, username, password):"))
     for login in logins:
-        note = "" if login.created else "  (already present; password unchanged)"
+        note = "" if login.created else "  " + gettext("(already present; password unchanged)")
         click.echo(f"  {login.role.value:<10} {login.username:<10} {login.password}{note}")
 
 

@@ -29,7 +29,7 @@ def search_events(
     if criteria.actor:
         statement = statement.where(User.username == criteria.actor.strip())
     if criteria.action:
-        statement = statement.where(AuditEvent.action.startswith(criteria.action.strip()))
+        statement = statement.where(AuditEvent.action == criteria.action.strip())
     if criteria.date_from:
         start = local_midnight_as_utc(criteria.date_from, criteria.timezone)
         statement = statement.where(AuditEvent.at >= start)
