@@ -101,14 +101,14 @@ def find_cadre(session: Session, staff_no: str) -> Cadre:
     return cadre
 
 
-def _link_cadre(session: Session, user: User, staff_no: str | None) -> None:
+def _free_cadre(session: Session, staff_no: str | None, user: User | None) -> Cadre | None:
+    """The cadre to link, refusing one whose account is someone else's."""
     if not staff_no:
-        user.cadre = None
-        return
+        return None
     cadre = find_cadre(session, staff_no)
     if cadre.user is not None and cadre.user is not user:
         raise Conflict("cadre_has_account", staff_no=staff_no, username=cadre.user.username)
-    user.cadre = cadre
+    return cadre
 
 
 def create_user(
@@ -133,6 +133,8 @@ def create_user(
         raise InvalidInput("roles_required")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict("username_taken", username=username)
+    # Every check runs before the user joins the session: a refusal leaves nothing pending.
+    cadre = _free_cadre(session, cadre_staff_no, None)
     generated = None
     user = User(username=username, display_name=display_name.strip())
     if password is None:
@@ -143,8 +145,8 @@ def create_user(
         check_new_password(user, password)
         user.password_hash = hash_password(password)
     user.role_rows = [UserRole(role=role.value) for role in sorted(roles)]
+    user.cadre = cadre
     session.add(user)
-    _link_cadre(session, user, cadre_staff_no)
     session.flush()
     audit.record(
         session,
@@ -182,7 +184,7 @@ def update_user(
         "display_name": user.display_name,
         "cadre": user.cadre.staff_no if user.cadre else None,
     }
-    _link_cadre(session, user, cadre_staff_no)
+    user.cadre = _free_cadre(session, cadre_staff_no, user)
     user.display_name = display_name.strip()
     user.active = active
     wanted = {r.value for r in roles}
