@@ -23,3 +23,20 @@ LAW_STATUS_LABELS = {
     "amended": _l("Amended"),
     "repealed": _l("Repealed"),
 }
+
+# Audit actions as people read them; the code is shown beside the label.
+ACTION_LABELS = {
+    "login": _l("Signed in"),
+    "login.failed": _l("Failed sign-in"),
+    "login.refused_inactive": _l("Sign-in to a deactivated account"),
+    "user.create": _l("Account created"),
+    "user.update": _l("Account changed"),
+    "user.roles_changed": _l("Roles changed"),
+    "user.password_changed": _l("Password changed by its owner"),
+    "user.password_reset": _l("Password reset"),
+    "user.password_set": _l("Password set from the command line"),
+    "unit.create": _l("Unit added"),
+    "unit.rename": _l("Unit renamed"),
+    "unit.move": _l("Unit moved"),
+    "roster.import": _l("Roster imported"),
+}

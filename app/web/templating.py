@@ -13,18 +13,18 @@ from flask_login import current_user
 from app.domain.people import Role
 from app.messages import describe_cell
 from app.timeutil import to_local
-from app.web.labels import CATEGORY_LABELS, LAW_STATUS_LABELS, ROLE_LABELS
+from app.web.labels import ACTION_LABELS, CATEGORY_LABELS, LAW_STATUS_LABELS, ROLE_LABELS
 
 # (role that may see it, endpoint, label); the nav shows only what the user may open.
 NAVIGATION: list[tuple[tuple[Role, ...], str, Any]] = [
     ((Role.CANDIDATE,), "candidate.home", _l("My exams")),
     ((Role.EXAMINER,), "examiner.home", _l("Question bank")),
     ((Role.HR,), "hr.home", _l("Roster")),
-    ((Role.HR, Role.ADMIN), "hr.roster_upload", _l("Import roster")),
     ((Role.ADMIN,), "admin.home", _l("Administration")),
     ((Role.ADMIN,), "admin.users", _l("Users")),
     ((Role.ADMIN,), "admin.unit_list", _l("Units")),
     ((Role.ADMIN,), "admin.audit", _l("Audit log")),
+    ((Role.HR, Role.ADMIN), "hr.roster_upload", _l("Import roster")),
 ]
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 
@@ -69,6 +69,7 @@ def register(app: Flask) -> None:
             "category_labels": CATEGORY_LABELS,
             "role_labels": ROLE_LABELS,
             "law_status_labels": LAW_STATUS_LABELS,
+            "action_labels": ACTION_LABELS,
         }
 
     # Globals, not context: imported macros see globals but not the request context.
