@@ -49,7 +49,7 @@ def test_audit_page_lists_events_newest_first(client, admin, db_session):
     page = client.get("/admin/audit").get_data(as_text=True)
     assert shown(client) == ["newer", "older"]
     assert "auditor" in page  # the admin's own login is an event too
-    assert "<code>login</code>" in page
+    assert '登录 <code class="small">login</code>' in page  # readable label beside the code
 
 
 def test_times_are_shown_in_local_time(client, admin, db_session):
