@@ -15,14 +15,15 @@ from flask_babel import gettext
 
 from app.db import get_engine, get_session
 from app.domain.people import Role, parse_roles
-from app.messages import describe, describe_cell
-from app.services import accounts, demo, roster
+from app.messages import describe, describe_bank_error, describe_cell
+from app.services import accounts, bank_io, demo, roster
 from app.services.errors import ServiceError
 from app.timeutil import utcnow
 
 db_cli = AppGroup("db", help="Database schema.")
 user_cli = AppGroup("user", help="Login accounts.")
 roster_cli = AppGroup("roster", help="The cadre roster.")
+bank_cli = AppGroup("bank", help="The question bank.")
 
 
 def fail(message: str) -> click.ClickException:
@@ -175,6 +176,93 @@ def demo_command() -> None:
         click.echo(f"  {login.role.value:<10} {login.username:<10} {login.password}{note}")
 
 
+def _bank_paths(paths: tuple[Path, ...]) -> list[Path]:
+    from flask import current_app
+
+    return list(paths) or [Path(current_app.config["QUESTION_BANK_DIR"])]
+
+
+def _print_bank_errors(errors: list) -> None:
+    for error in errors:
+        click.echo(describe_bank_error(error), err=True)
+
+
+@bank_cli.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def bank_validate(paths: tuple[Path, ...]) -> None:
+    """Check bank files (default: QUESTION_BANK_DIR); list every error as file:line."""
+    from app.domain.bank import summary
+
+    bank = bank_io.read_bank(_bank_paths(paths))
+    if bank.errors:
+        _print_bank_errors(bank.errors)
+        raise fail(gettext("%(count)s problems found.", count=len(bank.errors)))
+    counts = summary(bank.questions)
+    click.echo(
+        gettext(
+            "%(questions)s questions on %(laws)s laws: the bank is valid.",
+            questions=len(bank.questions),
+            laws=len(bank.laws),
+        )
+    )
+    for heading, key in (
+        (gettext("By topic"), "topic"),
+        (gettext("By type"), "type"),
+        (gettext("By law"), "law"),
+        (gettext("By difficulty"), "difficulty"),
+        (gettext("By status"), "status"),
+    ):
+        click.echo(f"{heading}:")
+        for name, number in sorted(counts[key].items(), key=lambda item: str(item[0])):
+            click.echo(f"  {name}: {number}")
+
+
+@bank_cli.command("import")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Report what would change; change nothing.")
+@click.option(
+    "--retire-missing",
+    is_flag=True,
+    help="Retire questions that are in the database but not in these files.",
+)
+def bank_import(paths: tuple[Path, ...], dry_run: bool, retire_missing: bool) -> None:
+    """Import the bank (default: QUESTION_BANK_DIR): all or nothing, versioned, idempotent."""
+    bank_paths = _bank_paths(paths)
+    bank = bank_io.read_bank(bank_paths)
+    try:
+        report = bank_io.import_bank(
+            get_session(),
+            None,
+            bank,
+            retire_missing=retire_missing,
+            dry_run=dry_run,
+            source=",".join(map(str, bank_paths)),
+        )
+    except bank_io.BankRejected as error:
+        _print_bank_errors(error.errors)
+        raise fail(
+            gettext("%(count)s problems found; nothing was imported.", count=len(error.errors))
+        ) from None
+    counts = report.counts()
+    prefix = gettext("Dry run, nothing changed: ") if dry_run else ""
+    click.echo(
+        prefix
+        + gettext(
+            "%(added)s added, %(new_version)s new versions, %(unchanged)s unchanged, "
+            "%(retired)s retired; %(needs_review)s need review.",
+            **counts,
+        )
+    )
+
+
+@bank_cli.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def bank_export(directory: Path) -> None:
+    """Write laws.yaml and one YAML file per topic into DIRECTORY."""
+    written = bank_io.export_bank(get_session(), directory)
+    click.echo(gettext("%(count)s files written to %(path)s.", count=len(written), path=directory))
+
+
 def register(app: Flask) -> None:
-    for command in (db_cli, user_cli, roster_cli, demo_command):
+    for command in (db_cli, user_cli, roster_cli, bank_cli, demo_command):
         app.cli.add_command(command)

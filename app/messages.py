@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from app.domain.bank import BankError
 from app.domain.tables import CellError
 from app.services.errors import ServiceError
 
@@ -59,6 +60,64 @@ MESSAGES = {
         "Staff number %(value)s is already the username of an account not linked to this cadre."
     ),
     "roster_rejected": _l("%(count)s problems found; nothing was imported."),
+    # the question bank (file:line: question-id: message)
+    "file_too_large": _l("The file is larger than %(limit)s MB."),
+    "yaml_syntax": _l("This is not valid YAML: %(detail)s"),
+    "yaml_alias": _l("YAML anchors and aliases (& and *) are not allowed in the bank."),
+    "yaml_too_deep": _l("The YAML is nested more than %(limit)s levels deep."),
+    "yaml_tag": _l("The YAML tag %(tag)s is not allowed."),
+    "yaml_bad_key": _l("A mapping key must be plain text."),
+    "yaml_duplicate_key": _l("The key %(key)s appears twice in the same mapping."),
+    "file_not_mapping": _l("The file must be a mapping with topic and questions (or laws)."),
+    "file_missing": _l("The file does not exist."),
+    "not_utf8": _l("The file is not UTF-8 text (first bad byte at offset %(offset)s)."),
+    "no_bank_files": _l("No bank files (*.yaml) were found."),
+    "no_laws_file": _l("The bank has no laws.yaml, so no citation can be checked."),
+    "laws_not_list": _l("laws must be a list of laws."),
+    "law_not_mapping": _l("Each law must be a mapping with id, title, version and effective."),
+    "duplicate_law": _l("The law id is used again (first at line %(first_line)s)."),
+    "unknown_replacement": _l("replaced_by names %(law)s, which is not in laws.yaml."),
+    "bad_date": _l("%(field)s must be a date such as 2021-01-01."),
+    "missing_topic": _l("The file has no topic."),
+    "questions_not_list": _l("questions must be a list of questions."),
+    "question_not_mapping": _l("Each question must be a mapping of fields."),
+    "unknown_field": _l("Unknown field %(field)s (allowed: %(allowed)s)."),
+    "unknown_field_suggest": _l("Unknown field %(field)s: did you mean %(suggestion)s?"),
+    "missing_field": _l("The field %(field)s is missing."),
+    "bad_id": _l("The id must be lowercase letters, digits and hyphens, such as xianfa-0001."),
+    "duplicate_id": _l("The id is already used at %(first)s."),
+    "bad_choice": _l("%(field)s is %(value)s; it must be one of %(allowed)s."),
+    "empty_text": _l("%(field)s must not be empty."),
+    "not_text": _l("%(field)s must be text."),
+    "control_character": _l("%(field)s contains an invisible control character."),
+    "judge_has_options": _l("A judge question has no options; its answer is true or false."),
+    "options_not_mapping": _l("options must be a mapping such as A: …, B: …"),
+    "option_keys": _l(
+        "Option keys must run A, B, C … in order without gaps "
+        "(found %(keys)s; expected %(expected)s)."
+    ),
+    "option_count": _l("A %(type)s question needs %(low)s to %(high)s options, not %(count)s."),
+    "empty_option": _l("Option %(key)s is empty."),
+    "duplicate_option": _l("Two options have the same text: %(text)s"),
+    "judge_answer": _l("A judge question's answer must be true or false, not %(value)s."),
+    "single_answer": _l("A single-choice answer must be one option key, not %(value)s."),
+    "multiple_answer": _l(
+        "A multiple-choice answer must be a list of two or more keys, such as [A, C], "
+        "not %(value)s."
+    ),
+    "answer_repeated": _l("The answer names the same option twice."),
+    "answer_not_option": _l("The answer %(key)s is not one of the options."),
+    "citation_required": _l(
+        "An approved question must cite %(field)s (or be marked status: draft)."
+    ),
+    "unknown_law": _l("The law %(law)s is not in laws.yaml (closest: %(suggestion)s)."),
+    "bad_difficulty": _l("difficulty must be a whole number from 1 to 5, not %(value)s."),
+    "bad_tags": _l("tags must be a list of non-empty texts, such as [总纲]."),
+    "bank_rejected": _l("%(count)s problems found; nothing was imported."),
+    # laws
+    "law_not_found": _l("No law has the id %(law_id)s."),
+    "law_exists": _l("A law with the id %(law_id)s already exists."),
+    "bad_law_status": _l("A law can be marked amended or repealed, not %(status)s."),
 }
 
 
@@ -68,6 +127,15 @@ def message_for(code: str, params: Mapping[str, object] | None = None) -> str:
     if template is None:
         return gettext("Error: %(code)s", code=code)
     return str(template) % dict(params or {}) if params else str(template)
+
+
+def describe_bank_error(error: BankError) -> str:
+    """`path:line: question-id: message`, the form every bank tool prints."""
+    text = message_for(error.code, error.param_dict)
+    place = f"{error.path}:{error.line}" if error.line else error.path
+    if error.question_id:
+        return f"{place}: {error.question_id}: {text}"
+    return f"{place}: {text}"
 
 
 def describe(error: ServiceError) -> str:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 
+from app.db import get_session
 from app.domain.people import Role
-from app.services.laws import read_law_registry
+from app.services.laws import list_laws
 from app.web.access import role_required
 
 bp = Blueprint("examiner", __name__, url_prefix="/examiner")
@@ -14,5 +15,4 @@ bp = Blueprint("examiner", __name__, url_prefix="/examiner")
 @bp.route("/")
 @role_required(Role.EXAMINER)
 def home() -> str:
-    laws = read_law_registry(current_app.config["QUESTION_BANK_DIR"])
-    return render_template("examiner/home.html", laws=laws)
+    return render_template("examiner/home.html", laws=list_laws(get_session()))
