@@ -10,7 +10,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve install translations db demo test test-pg browser lint format i18n-update clean
+.PHONY: run serve install translations db demo test test-pg browser bench lint format i18n-update clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ test: install translations browser
 
 test-pg: install translations browser
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
+
+# Long runs stay out of `make test`; results are recorded in bench/RESULTS.md.
+bench: install translations
+	$(BIN)/python -m bench.bank_bench
 
 lint: install
 	$(BIN)/ruff check .

@@ -169,7 +169,24 @@ def roster_import(file: Path, passwords_out: Path | None) -> None:
 @with_appcontext
 def demo_command() -> None:
     """Load demo units, cadres and one account per role (safe to run again)."""
-    logins = demo.load_demo(get_session())
+    from flask import current_app
+
+    session = get_session()
+    logins = demo.load_demo(session)
+    try:
+        report = demo.load_demo_bank(session, Path(current_app.config["QUESTION_BANK_DIR"]))
+    except bank_io.BankRejected as error:
+        _print_bank_errors(error.errors)
+        raise fail(
+            gettext("%(count)s problems found; nothing was imported.", count=len(error.errors))
+        ) from None
+    click.echo(
+        gettext(
+            "%(added)s added, %(new_version)s new versions, %(unchanged)s unchanged, "
+            "%(retired)s retired; %(needs_review)s need review.",
+            **report.counts(),
+        )
+    )
     click.echo(gettext("Demo logins (role, username, password):"))
     for login in logins:
         note = "" if login.created else "  " + gettext("(already present; password unchanged)")

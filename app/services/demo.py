@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.people import Category, Role
 from app.models import Cadre, User
-from app.services import accounts
+from app.services import accounts, bank_io
+from app.services.bank_io import ImportReport
 from app.services.units import ensure_unit_path
 
 CITY = "大石桥市"
@@ -61,6 +63,11 @@ class DemoLogin:
     password: str
     role: Role
     created: bool
+
+
+def load_demo_bank(session: Session, bank_dir: Path) -> ImportReport:
+    """Import the starter bank; an unchanged bank changes nothing."""
+    return bank_io.import_bank(session, None, bank_io.read_bank([bank_dir]), source="demo")
 
 
 def load_demo(session: Session) -> list[DemoLogin]:
