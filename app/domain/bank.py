@@ -135,7 +135,7 @@ class Bank:
 # ---- reading ------------------------------------------------------------------------------
 
 
-class _Collector:
+class ErrorCollector:
     """Gathers errors for one file."""
 
     def __init__(self, path: str) -> None:
@@ -159,8 +159,8 @@ def _suggest(name: object, allowed: Iterable[str]) -> str:
     return matches[0] if matches else ""
 
 
-def _unknown_fields(
-    data: LineDict, allowed: tuple[str, ...], errors: _Collector, question_id: str = ""
+def check_fields(
+    data: LineDict, allowed: tuple[str, ...], errors: ErrorCollector, question_id: str = ""
 ) -> None:
     for key in data:
         if key not in allowed:
@@ -176,7 +176,7 @@ def _unknown_fields(
                 )
 
 
-def _text(data: LineDict, key: str) -> str | None:
+def text_of(data: LineDict, key: str) -> str | None:
     """A field's text exactly as written; numbers typed bare are read as their text."""
     value = data.get(key)
     if isinstance(value, str):
@@ -186,14 +186,16 @@ def _text(data: LineDict, key: str) -> str | None:
     return data.raw.get(key, str(value))
 
 
-def _check_text(value: str, line: int, name: str, errors: _Collector, question_id: str) -> None:
+def _checktext_of(
+    value: str, line: int, name: str, errors: ErrorCollector, question_id: str
+) -> None:
     if CONTROL_CHARS.search(value):
         errors.add(line, "control_character", question_id, field=name)
 
 
 def read_file(path: str, text: str) -> tuple[LineDict | None, list[BankError]]:
     """Parse a file into its tree, or report why it cannot be read."""
-    errors = _Collector(path)
+    errors = ErrorCollector(path)
     try:
         document = parse_tree(text)
     except YamlTreeError as error:
@@ -213,8 +215,8 @@ def parse_laws(path: str, text: str) -> tuple[dict[str, Law], list[BankError]]:
     root, read_errors = read_file(path, text)
     if root is None:
         return {}, read_errors
-    errors = _Collector(path)
-    _unknown_fields(root, ("laws",), errors)
+    errors = ErrorCollector(path)
+    check_fields(root, ("laws",), errors)
     items = root.get("laws")
     if not isinstance(items, LineList):
         errors.add(root.key_lines.get("laws", root.line), "laws_not_list")
@@ -239,17 +241,17 @@ def parse_laws(path: str, text: str) -> tuple[dict[str, Law], list[BankError]]:
     return laws, errors.errors
 
 
-def _parse_law(item: LineDict, errors: _Collector) -> Law | None:
-    law_id = _text(item, "id") or ""
+def _parse_law(item: LineDict, errors: ErrorCollector) -> Law | None:
+    law_id = text_of(item, "id") or ""
     before = len(errors.errors)
-    _unknown_fields(item, LAW_FIELDS, errors, law_id)
+    check_fields(item, LAW_FIELDS, errors, law_id)
     line_of = lambda key: item.key_lines.get(key, item.line)  # noqa: E731
     if not law_id:
         errors.add(item.line, "missing_field", field="id")
     elif not ID_PATTERN.match(law_id) or len(law_id) > MAX_ID_LENGTH:
         errors.add(line_of("id"), "bad_id", law_id)
     for key in ("title", "version"):
-        if not (_text(item, key) or "").strip():
+        if not (text_of(item, key) or "").strip():
             errors.add(line_of(key), "missing_field", law_id, field=key)
     effective = item.get("effective")
     if isinstance(effective, datetime):
@@ -271,13 +273,13 @@ def _parse_law(item: LineDict, errors: _Collector) -> Law | None:
             value=status,
             allowed=", ".join(LAW_STATUSES),
         )
-    replaced_by = _text(item, "replaced_by") or ""
+    replaced_by = text_of(item, "replaced_by") or ""
     if len(errors.errors) > before:
         return None
     return Law(
         law_id,
-        (_text(item, "title") or "").strip(),
-        (_text(item, "version") or "").strip(),
+        (text_of(item, "title") or "").strip(),
+        (text_of(item, "version") or "").strip(),
         effective,
         status,
         replaced_by.strip(),
@@ -291,9 +293,9 @@ def parse_topic_file(
     root, read_errors = read_file(path, text)
     if root is None:
         return [], read_errors
-    errors = _Collector(path)
-    _unknown_fields(root, ("topic", "questions"), errors)
-    topic = (_text(root, "topic") or "").strip()
+    errors = ErrorCollector(path)
+    check_fields(root, ("topic", "questions"), errors)
+    topic = (text_of(root, "topic") or "").strip()
     if not topic:
         errors.add(root.key_lines.get("topic", root.line), "missing_topic")
     items = root.get("questions")
@@ -314,14 +316,14 @@ def parse_topic_file(
 
 
 def parse_question(
-    item: LineDict, topic: str, laws: dict[str, Law], errors: _Collector
+    item: LineDict, topic: str, laws: dict[str, Law], errors: ErrorCollector
 ) -> Question | None:
     """Check one question mapping; report every problem; return it when valid."""
     before = len(errors.errors)
     raw_id = item.get("id")
-    qid = raw_id if isinstance(raw_id, str) else (_text(item, "id") or "")
+    qid = raw_id if isinstance(raw_id, str) else (text_of(item, "id") or "")
     line_of = lambda key: item.key_lines.get(key, item.line)  # noqa: E731
-    _unknown_fields(item, QUESTION_FIELDS, errors, qid)
+    check_fields(item, QUESTION_FIELDS, errors, qid)
 
     if "id" not in item:
         errors.add(item.line, "missing_field", field="id")
@@ -343,13 +345,13 @@ def parse_question(
         )
         qtype = None
 
-    stem = _text(item, "stem")
+    stem = text_of(item, "stem")
     if "stem" not in item:
         errors.add(item.line, "missing_field", qid, field="stem")
     elif stem is None or not stem.strip():
         errors.add(line_of("stem"), "empty_text", qid, field="stem")
     else:
-        _check_text(stem, line_of("stem"), "stem", errors, qid)
+        _checktext_of(stem, line_of("stem"), "stem", errors, qid)
 
     options = _parse_options(item, qtype, qid, errors)
     answer = _parse_answer(item, qtype, options, qid, errors)
@@ -365,8 +367,8 @@ def parse_question(
             allowed=" | ".join(QUESTION_STATUSES[:3]),
         )
         status = "approved"
-    law = _text(item, "law") or ""
-    article = _text(item, "article") or ""
+    law = text_of(item, "law") or ""
+    article = text_of(item, "article") or ""
     if status != "draft":
         for key, value in (("law", law), ("article", article)):
             if not value.strip():
@@ -380,12 +382,12 @@ def parse_question(
         suggestion = _suggest(law, laws)
         errors.add(line_of("law"), "unknown_law", qid, law=law, suggestion=suggestion or "—")
     if article:
-        _check_text(article, line_of("article"), "article", errors, qid)
+        _checktext_of(article, line_of("article"), "article", errors, qid)
 
-    explanation = _text(item, "explanation") or ""
-    if "explanation" in item and _text(item, "explanation") is None:
+    explanation = text_of(item, "explanation") or ""
+    if "explanation" in item and text_of(item, "explanation") is None:
         errors.add(line_of("explanation"), "not_text", qid, field="explanation")
-    _check_text(explanation, line_of("explanation"), "explanation", errors, qid)
+    _checktext_of(explanation, line_of("explanation"), "explanation", errors, qid)
 
     difficulty = item.get("difficulty", DEFAULT_DIFFICULTY)
     if isinstance(difficulty, bool) or not isinstance(difficulty, int) or not 1 <= difficulty <= 5:
@@ -416,7 +418,7 @@ def parse_question(
 
 
 def _parse_options(
-    item: LineDict, qtype: str | None, qid: str, errors: _Collector
+    item: LineDict, qtype: str | None, qid: str, errors: ErrorCollector
 ) -> tuple[tuple[str, str], ...]:
     line = item.key_lines.get("options", item.line)
     options = item.get("options")
@@ -443,12 +445,12 @@ def _parse_options(
         errors.add(line, "option_count", qid, type=qtype, low=low, high=high, count=len(keys))
     parsed = []
     for key in options:
-        text = _text(options, key)
+        text = text_of(options, key)
         key_line = options.key_lines.get(key, line)
         if text is None or not text.strip():
             errors.add(key_line, "empty_option", qid, key=key)
             continue
-        _check_text(text, key_line, f"options.{key}", errors, qid)
+        _checktext_of(text, key_line, f"options.{key}", errors, qid)
         parsed.append((str(key), text))
     texts = Counter(text.strip() for _, text in parsed)
     for text, count in texts.items():
@@ -462,7 +464,7 @@ def _parse_answer(
     qtype: str | None,
     options: tuple[tuple[str, str], ...],
     qid: str,
-    errors: _Collector,
+    errors: ErrorCollector,
 ) -> tuple[str, ...] | bool | None:
     if "answer" not in item:
         errors.add(item.line, "missing_field", qid, field="answer")
@@ -680,7 +682,7 @@ def check_question(
         options.key_lines = {key: 0 for key in options}
         options.raw = {}
         item["options"] = options
-    errors = _Collector("")
+    errors = ErrorCollector("")
     question = parse_question(item, topic, laws, errors)
     if not topic.strip():
         errors.add(0, "missing_topic", str(data.get("id", "")))
