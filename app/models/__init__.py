@@ -2,11 +2,17 @@
 
 from app.models.audit import AuditEvent
 from app.models.bank import Law, Question, QuestionVersion
+from app.models.exams import Answer, Attempt, Blueprint, Exam, ExamCandidate
 from app.models.people import Cadre, Unit, User, UserRole
 from app.models.uploads import PendingUpload
 
 __all__ = [
+    "Answer",
+    "Attempt",
     "AuditEvent",
+    "Blueprint",
+    "Exam",
+    "ExamCandidate",
     "Cadre",
     "Law",
     "PendingUpload",
