@@ -14,16 +14,27 @@ from flask.cli import AppGroup, with_appcontext
 from flask_babel import gettext
 
 from app.db import get_engine, get_session
+from app.domain.blueprints import EXAM_KINDS, format_score
+from app.domain.papers import InfeasibleBlueprint
 from app.domain.people import Role, parse_roles
-from app.messages import describe, describe_bank_error, describe_cell
-from app.services import accounts, bank_io, demo, roster
+from app.messages import (
+    describe,
+    describe_bank_error,
+    describe_cell,
+    describe_shortfall,
+    message_for,
+)
+from app.services import accounts, bank_io, blueprints, demo, exams, roster
 from app.services.errors import ServiceError
-from app.timeutil import utcnow
+from app.timeutil import parse_when, utcnow
 
 db_cli = AppGroup("db", help="Database schema.")
 user_cli = AppGroup("user", help="Login accounts.")
 roster_cli = AppGroup("roster", help="The cadre roster.")
 bank_cli = AppGroup("bank", help="The question bank.")
+blueprint_cli = AppGroup("blueprint", help="Paper blueprints.")
+paper_cli = AppGroup("paper", help="Papers drawn from blueprints.")
+exam_cli = AppGroup("exam", help="Exam sessions.")
 
 
 def fail(message: str) -> click.ClickException:
@@ -280,6 +291,193 @@ def bank_export(directory: Path) -> None:
     click.echo(gettext("%(count)s files written to %(path)s.", count=len(written), path=directory))
 
 
+def _echo_shortfalls(shortfalls: list) -> None:
+    for shortfall in shortfalls:
+        click.echo(describe_shortfall(shortfall), err=True)
+
+
+@blueprint_cli.command("check")
+@click.argument("blueprint_id")
+@click.option("--papers", default=1000, show_default=True, help="Papers to draw.")
+def blueprint_check(blueprint_id: str, papers: int) -> None:
+    """Report whether BLUEPRINT_ID can make papers, and how fair they are."""
+    session = get_session()
+    try:
+        blueprint = blueprints.get_blueprint(session, blueprint_id)
+    except ServiceError as error:
+        raise fail(describe(error)) from None
+    shortfalls = blueprints.feasibility(session, blueprint)
+    if shortfalls:
+        _echo_shortfalls(shortfalls)
+        raise fail(
+            gettext("%(id)s cannot make a full paper from the approved questions.", id=blueprint_id)
+        )
+    report = blueprints.fairness(session, blueprint, papers)
+    low, mean, high, spread = report.mean_difficulty
+    click.echo(
+        gettext(
+            "%(id)s: feasible; %(count)s questions, %(total)s points, pass %(pass)s.",
+            id=blueprint_id,
+            count=blueprint.question_count,
+            total=format_score(blueprint.max_score),
+            **{"pass": format_score(blueprint.pass_score)},
+        )
+    )
+    click.echo(
+        gettext(
+            "Mean difficulty over %(papers)s papers: min %(low).2f, mean %(mean).2f, "
+            "max %(high).2f, standard deviation %(spread).3f.",
+            papers=report.papers,
+            low=low,
+            mean=mean,
+            high=high,
+            spread=spread,
+        )
+    )
+    click.echo(
+        gettext(
+            "Exposure: %(used)s of %(pool)s eligible questions used; the most used is in "
+            "%(max).1f%% of papers, the median in %(median).1f%%; %(never)s never drawn.",
+            used=report.used,
+            pool=report.pool_size,
+            max=report.exposure_max * 100,
+            median=report.exposure_median * 100,
+            never=report.never_drawn,
+        )
+    )
+
+
+@paper_cli.command("draw")
+@click.argument("blueprint_id")
+@click.option("--seed", type=int, required=True, help="The seed; the same seed, the same paper.")
+@click.option("--json", "as_json", is_flag=True, help="Print the paper as JSON.")
+def paper_draw(blueprint_id: str, seed: int, as_json: bool) -> None:
+    """Draw the paper BLUEPRINT_ID gives for --seed."""
+    import json
+
+    session = get_session()
+    try:
+        paper = blueprints.draw(session, blueprint_id, seed)
+    except InfeasibleBlueprint as error:
+        _echo_shortfalls(error.shortfalls)
+        raise fail(
+            gettext("%(id)s cannot make a full paper from the approved questions.", id=blueprint_id)
+        ) from None
+    except ServiceError as error:
+        raise fail(describe(error)) from None
+    if as_json:
+        click.echo(json.dumps(blueprints.paper_json(paper), ensure_ascii=False, indent=2))
+        return
+    position = 0
+    for section in paper.sections:
+        click.echo(f"{section.title} ({section.type}, {format_score(section.points)})")
+        for item in section.items:
+            position += 1
+            order = "".join(item.option_order)
+            click.echo(f"  {position:>3}. {item.question_id} v{item.version} {order}")
+
+
+@exam_cli.command("open")
+@click.argument("blueprint_id")
+@click.option("--title", required=True)
+@click.option("--kind", required=True, type=click.Choice(EXAM_KINDS))
+@click.option("--opens", "opens", required=True, help="ISO time; without an offset it is local.")
+@click.option("--closes", "closes", required=True, help="ISO time; without an offset it is local.")
+@click.option("--all", "everyone", is_flag=True, help="Every cadre on the roster.")
+@click.option("--unit", "units", multiple=True, help="A unit (name or path) and its subunits.")
+@click.option("--cadre", "staff_nos", multiple=True, help="A staff number.")
+@click.option("--category", "categories", multiple=True, help="Only cadres of this category.")
+@click.option("--rank", "ranks", multiple=True, help="Only cadres of this rank.")
+@click.option("--time-limit", "time_limit", type=int, default=None, help="Minutes.")
+@click.option("--attempts", "attempts", type=int, default=1, show_default=True)
+@click.option(
+    "--review",
+    "review",
+    type=click.Choice(exams.REVIEW_POLICIES),
+    default="after_submit",
+    show_default=True,
+)
+@click.option(
+    "--original",
+    "original",
+    type=int,
+    default=None,
+    help="For a make-up: the exam it makes up for.",
+)
+def exam_open(
+    blueprint_id: str,
+    title: str,
+    kind: str,
+    opens: str,
+    closes: str,
+    everyone: bool,
+    units: tuple[str, ...],
+    staff_nos: tuple[str, ...],
+    categories: tuple[str, ...],
+    ranks: tuple[str, ...],
+    time_limit: int | None,
+    attempts: int,
+    review: str,
+    original: int | None,
+) -> None:
+    """Open an exam from BLUEPRINT_ID and print its id."""
+    from flask import current_app
+
+    from app.domain.people import parse_category
+    from app.services.units import find_unit_by_label
+
+    session = get_session()
+    zone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    try:
+        opens_at, closes_at = parse_when(opens, zone), parse_when(closes, zone)
+    except ValueError as error:
+        raise fail(gettext("Not a date and time: %(value)s", value=str(error))) from None
+    if not (everyone or units or staff_nos or categories or ranks or kind == "make_up"):
+        raise fail(gettext("Say who may sit: --all, --unit, --cadre, --category or --rank."))
+    parsed_categories = []
+    for text in categories:
+        category = parse_category(text)
+        if category is None:
+            raise fail(message_for("unknown_category", {"value": text}))
+        parsed_categories.append(category.value)
+    try:
+        unit_ids = tuple(find_unit_by_label(session, label).id for label in units)
+        rule = exams.EligibilityRule(everyone, unit_ids, tuple(parsed_categories), ranks, staff_nos)
+        exam = exams.open_exam(
+            session,
+            None,
+            exams.ExamRequest(
+                blueprint_id=blueprint_id,
+                title=title,
+                kind=kind,
+                opens_at=opens_at,
+                closes_at=closes_at,
+                rule=rule,
+                time_limit_minutes=time_limit,
+                attempts_allowed=attempts,
+                review_policy=review,
+                original_exam_id=original,
+            ),
+        )
+    except exams.BlueprintInfeasible as error:
+        _echo_shortfalls(error.shortfalls)
+        raise fail(
+            gettext("%(id)s cannot make a full paper from the approved questions.", id=blueprint_id)
+        ) from None
+    except ServiceError as error:
+        raise fail(describe(error)) from None
+    click.echo(exam.id)
+
+
 def register(app: Flask) -> None:
-    for command in (db_cli, user_cli, roster_cli, bank_cli, demo_command):
+    for command in (
+        db_cli,
+        user_cli,
+        roster_cli,
+        bank_cli,
+        blueprint_cli,
+        paper_cli,
+        exam_cli,
+        demo_command,
+    ):
         app.cli.add_command(command)

@@ -12,6 +12,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from app.domain.bank import BankError
+from app.domain.papers import Shortfall
 from app.domain.tables import CellError
 from app.services.errors import ServiceError
 
@@ -114,11 +115,55 @@ MESSAGES = {
     "bad_difficulty": _l("difficulty must be a whole number from 1 to 5, not %(value)s."),
     "bad_tags": _l("tags must be a list of non-empty texts, such as [总纲]."),
     "bank_rejected": _l("%(count)s problems found; nothing was imported."),
+    # blueprints
+    "bad_time_limit": _l(
+        "time_limit_minutes must be a whole number of minutes from 1 to 600, not %(value)s."
+    ),
+    "bad_score": _l("%(field)s must be a positive number, not %(value)s."),
+    "not_boolean": _l("%(field)s must be true or false, not %(value)s."),
+    "sections_required": _l("A blueprint needs a list of sections."),
+    "section_not_mapping": _l("Each section must be a mapping of fields."),
+    "bad_count": _l("count must be a whole number from 1 to %(limit)s, not %(value)s."),
+    "bad_quota": _l("%(field)s must be a mapping of names to numbers."),
+    "bad_quota_number": _l(
+        "%(field)s: %(name)s must be a whole number of questions, not %(value)s."
+    ),
+    "quota_sum": _l("%(field)s add up to %(total)s but the section has %(count)s questions."),
+    "partial_credit_multiple_only": _l("partial_credit applies to multiple-choice sections only."),
+    "pass_score_too_high": _l("pass_score %(pass_score)s is above the paper's total of %(total)s."),
+    "duplicate_blueprint": _l("The blueprint id is already used in %(first)s."),
+    "unknown_topic": _l("Section %(section)s asks for topic %(topic)s, which no question has."),
+    # exams
+    "blueprint_not_found": _l("No blueprint has the id %(blueprint_id)s."),
+    "blueprint_invalid": _l("The blueprint has %(count)s problems."),
+    "blueprint_infeasible": _l("The approved questions cannot fill this blueprint."),
+    "exam_not_found": _l("No such exam."),
+    "unit_label_not_found": _l("No unit is called %(label)s."),
+    "unknown_staff_numbers": _l("%(count)s staff numbers are not on the roster: %(staff_nos)s"),
+    "bad_exam_kind": _l("Unknown exam kind %(kind)s."),
+    "bad_review_policy": _l("Unknown review policy %(policy)s."),
+    "exam_title_required": _l("An exam needs a title."),
+    "exam_window_empty": _l("The exam must close after it opens."),
+    "bad_attempts_allowed": _l("Attempts allowed must be at least 1, not %(value)s."),
+    "bad_time_limit_minutes": _l("The time limit must be 1 to 600 minutes, not %(value)s."),
+    "make_up_needs_original": _l("A make-up exam must name the exam it makes up for."),
+    "no_eligible_cadres": _l(
+        "No cadre is eligible for this exam; check the units, categories and staff numbers."
+    ),
+    "extension_not_eligible": _l("Extra time was given to cadres who may not sit: %(staff_nos)s"),
+    "bad_extension": _l("Extra time must be 0 to 600 minutes, not %(value)s."),
+    "not_a_candidate": _l("%(staff_no)s may not sit this exam."),
+    "not_eligible": _l("You may not sit this exam."),
+    "no_attempts_left": _l("You have used all %(allowed)s attempts of this exam."),
+    "exam_not_open": _l("This exam is not open now."),
     # laws
     "law_not_found": _l("No law has the id %(law_id)s."),
     "law_exists": _l("A law with the id %(law_id)s already exists."),
     "bad_law_status": _l("A law can be marked amended or repealed, not %(status)s."),
 }
+
+
+BAND_LABELS = {"easy": _l("easy (1-2)"), "medium": _l("medium (3)"), "hard": _l("hard (4-5)")}
 
 
 def message_for(code: str, params: Mapping[str, object] | None = None) -> str:
@@ -136,6 +181,20 @@ def describe_bank_error(error: BankError) -> str:
     if error.question_id:
         return f"{place}: {error.question_id}: {text}"
     return f"{place}: {text}"
+
+
+def describe_shortfall(shortfall: Shortfall) -> str:
+    """Which section, topics and difficulties fall short, and by how many."""
+    return gettext(
+        "Section %(section)s: topics %(topics)s at difficulty %(bands)s need %(needed)s "
+        "questions, the approved pool has %(available)s (short by %(short)s).",
+        section=shortfall.section,
+        topics="、".join(shortfall.topics) or gettext("(any)"),
+        bands="、".join(str(BAND_LABELS.get(b, b)) for b in shortfall.bands) or gettext("(any)"),
+        needed=shortfall.needed,
+        available=shortfall.available,
+        short=shortfall.short_by,
+    )
 
 
 def describe(error: ServiceError) -> str:

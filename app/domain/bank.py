@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from app.domain.yamltree import LineDict, LineList, YamlTreeError, parse_tree
+from app.domain.yamltree import LineDict, LineList, YamlTreeError, parse_tree, to_line_tree
 
 QUESTION_TYPES = ("single", "multiple", "judge")
 QUESTION_STATUSES = ("draft", "approved", "retired", "needs_review")
@@ -126,6 +126,8 @@ class Bank:
     laws: dict[str, Law] = field(default_factory=dict)
     questions: list[Question] = field(default_factory=list)
     errors: list[BankError] = field(default_factory=list)
+    # Blueprints read with the bank (app.domain.blueprints.Blueprint, source path).
+    blueprints: list[tuple[Any, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -672,18 +674,8 @@ def check_question(
     The rules are exactly those of the YAML validator; errors carry line 0 and
     name the field in their params where there is one.
     """
-    item = LineDict(data)
-    item.line = 0
-    item.key_lines = {key: 0 for key in data}
-    item.raw = {}
-    if isinstance(item.get("options"), dict) and not isinstance(item["options"], LineDict):
-        options = LineDict(item["options"])
-        options.line = 0
-        options.key_lines = {key: 0 for key in options}
-        options.raw = {}
-        item["options"] = options
     errors = ErrorCollector("")
-    question = parse_question(item, topic, laws, errors)
+    question = parse_question(to_line_tree(data), topic, laws, errors)
     if not topic.strip():
         errors.add(0, "missing_topic", str(data.get("id", "")))
         question = None

@@ -35,7 +35,7 @@ from app.domain.bank import (
     read_file,
     text_of,
 )
-from app.domain.yamltree import LineDict, LineList
+from app.domain.yamltree import LineDict, LineList, to_line_tree
 
 EXAM_KINDS = ("pre_appointment", "annual", "make_up", "practice")
 BLUEPRINT_FIELDS = (
@@ -297,3 +297,75 @@ def parse_blueprint_file(path: str, text: str) -> tuple[Blueprint | None, list[B
     if root is None:
         return None, errors
     return parse_blueprint(path, root)
+
+
+def blueprint_mapping(blueprint: Blueprint) -> dict[str, Any]:
+    """The blueprint as its YAML mapping, fields in the documented order."""
+
+    def score(value: Fraction) -> int | float:
+        return value.numerator if value.denominator == 1 else float(value)
+
+    sections = []
+    for section in blueprint.sections:
+        data: dict[str, Any] = {
+            "title": section.title,
+            "type": section.type,
+            "count": section.count,
+            "points": score(section.points),
+        }
+        if section.topics:
+            data["topics"] = dict(section.topics)
+        if section.difficulty:
+            data["difficulty"] = dict(section.difficulty)
+        if section.type == "multiple":
+            data["partial_credit"] = section.partial_credit
+        sections.append(data)
+    return {
+        "id": blueprint.id,
+        "title": blueprint.title,
+        "kind": blueprint.kind,
+        "time_limit_minutes": blueprint.time_limit_minutes,
+        "pass_score": score(blueprint.pass_score),
+        "shuffle_questions": blueprint.shuffle_questions,
+        "shuffle_options": blueprint.shuffle_options,
+        "sections": sections,
+    }
+
+
+def dump_blueprint(blueprint: Blueprint) -> str:
+    """A blueprint file, quota mappings written inline as in the documentation."""
+    import yaml
+
+    base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+    class BlueprintDumper(base):  # type: ignore[valid-type, misc]
+        pass
+
+    data = blueprint_mapping(blueprint)
+    for section in data["sections"]:
+        for key in ("topics", "difficulty"):
+            if key in section:
+                section[key] = _InlineMap(section[key])
+    BlueprintDumper.add_representer(
+        _InlineMap,
+        lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", dict(v), flow_style=True),
+    )
+    return yaml.dump(
+        data,
+        Dumper=BlueprintDumper,
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=False,
+        width=1_000_000,
+    )
+
+
+class _InlineMap(dict):
+    """A quota mapping written on one line: {easy: 6, medium: 10, hard: 4}."""
+
+
+def check_blueprint(
+    data: dict[str, Any], path: str = ""
+) -> tuple[Blueprint | None, list[BankError]]:
+    """Validate a blueprint given as a plain mapping (stored definitions, web forms)."""
+    return parse_blueprint(path, to_line_tree(data))

@@ -120,3 +120,20 @@ def _convert(node: yaml.Node, depth: int, seen: set[int]) -> Any:
                 mapping.raw[key] = value_node.value
         return mapping
     raise YamlTreeError(line, "yaml_tag", tag=str(node.tag))
+
+
+def to_line_tree(value: Any) -> Any:
+    """Wrap plain dicts and lists as LineDict / LineList at line 0, for validating
+    data that did not come from a file (forms, stored definitions)."""
+    if isinstance(value, dict):
+        mapping = LineDict((key, to_line_tree(item)) for key, item in value.items())
+        mapping.line = 0
+        mapping.key_lines = {key: 0 for key in value}
+        mapping.raw = {}
+        return mapping
+    if isinstance(value, (list, tuple)):
+        items = LineList(to_line_tree(item) for item in value)
+        items.line = 0
+        items.item_lines = [0] * len(items)
+        return items
+    return value

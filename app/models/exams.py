@@ -27,8 +27,9 @@ class Blueprint(Base):
 
     __tablename__ = "blueprint"
     __table_args__ = (
-        CheckConstraint("kind IN ('pre_appointment', 'annual', 'make_up', 'practice')",
-                        name="kind_known"),
+        CheckConstraint(
+            "kind IN ('pre_appointment', 'annual', 'make_up', 'practice')", name="kind_known"
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -52,10 +53,12 @@ class Exam(Base):
 
     __tablename__ = "exam"
     __table_args__ = (
-        CheckConstraint("kind IN ('pre_appointment', 'annual', 'make_up', 'practice')",
-                        name="kind_known"),
-        CheckConstraint("review_policy IN ('never', 'after_submit', 'after_close')",
-                        name="review_policy_known"),
+        CheckConstraint(
+            "kind IN ('pre_appointment', 'annual', 'make_up', 'practice')", name="kind_known"
+        ),
+        CheckConstraint(
+            "review_policy IN ('never', 'after_submit', 'after_close')", name="review_policy_known"
+        ),
         CheckConstraint("closes_at > opens_at", name="window_positive"),
         CheckConstraint("attempts_allowed >= 1", name="attempts_positive"),
     )
@@ -88,8 +91,9 @@ class ExamCandidate(Base):
 
     __tablename__ = "exam_candidate"
 
-    exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id", ondelete="CASCADE"),
-                                         primary_key=True)
+    exam_id: Mapped[int] = mapped_column(
+        ForeignKey("exam.id", ondelete="CASCADE"), primary_key=True
+    )
     cadre_id: Mapped[int] = mapped_column(ForeignKey("cadre.id"), primary_key=True, index=True)
     # Where the cadre sat in the tree when the exam opened: reports stay true
     # to that moment even if the cadre later moves unit.
@@ -119,8 +123,7 @@ class Attempt(Base):
     __tablename__ = "attempt"
     __table_args__ = (
         UniqueConstraint("exam_id", "cadre_id", "number"),
-        CheckConstraint("status IN ('in_progress', 'submitted', 'expired')",
-                        name="status_known"),
+        CheckConstraint("status IN ('in_progress', 'submitted', 'expired')", name="status_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -141,8 +144,9 @@ class Attempt(Base):
 
     exam: Mapped[Exam] = relationship()
     cadre: Mapped[Cadre] = relationship()
-    answers: Mapped[list[Answer]] = relationship(back_populates="attempt",
-                                                 order_by="Answer.position")
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="attempt", order_by="Answer.position"
+    )
 
     def __repr__(self) -> str:
         return f"<Attempt {self.id} exam={self.exam_id} cadre={self.cadre_id} {self.status}>"
@@ -153,8 +157,9 @@ class Answer(Base):
 
     __tablename__ = "answer"
 
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"),
-                                            primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True
+    )
     position: Mapped[int] = mapped_column(primary_key=True)
     choice: Mapped[list] = mapped_column(JSON, default=list)  # displayed keys
     seq: Mapped[int] = mapped_column(default=0)
@@ -165,4 +170,3 @@ class Answer(Base):
 
     def __repr__(self) -> str:
         return f"<Answer {self.attempt_id}#{self.position} {self.choice} seq={self.seq}>"
-

@@ -15,6 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain import bank as core
+from app.domain.blueprints import (
+    blueprint_mapping,
+    check_blueprint,
+    dump_blueprint,
+    parse_blueprint_file,
+)
+from app.models import Blueprint as BlueprintRow
 from app.models import Law, Question, QuestionVersion
 from app.services import audit
 from app.services.errors import ServiceError
@@ -43,6 +50,8 @@ class ImportReport:
     needs_review: list[str] = field(default_factory=list)
     laws_added: list[str] = field(default_factory=list)
     laws_changed: list[str] = field(default_factory=list)
+    blueprints_added: list[str] = field(default_factory=list)
+    blueprints_changed: list[str] = field(default_factory=list)
     dry_run: bool = False
 
     def counts(self) -> dict[str, int]:
@@ -57,6 +66,8 @@ class ImportReport:
                 "needs_review",
                 "laws_added",
                 "laws_changed",
+                "blueprints_added",
+                "blueprints_changed",
             )
         }
 
@@ -103,7 +114,52 @@ def read_bank(paths: list[Path]) -> core.Bank:
         )
     )
     bank.errors[:0] = unreadable
+    _read_blueprints(paths, bank)
     return bank
+
+
+def _read_blueprints(paths: list[Path], bank: core.Bank) -> None:
+    """Add the blueprints/ of each bank folder to `bank`, checking their topics exist."""
+    topics = {question.content.topic for question in bank.questions}
+    seen: dict[str, str] = {}
+    for folder in (path / BLUEPRINTS_DIR for path in paths if path.is_dir()):
+        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+            try:
+                text = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError as error:
+                bank.errors.append(
+                    core.BankError(str(path), 1, "not_utf8", params=(("offset", str(error.start)),))
+                )
+                continue
+            blueprint, errors = parse_blueprint_file(str(path), text)
+            bank.errors.extend(errors)
+            if blueprint is None:
+                continue
+            if blueprint.id in seen:
+                bank.errors.append(
+                    core.BankError(
+                        str(path),
+                        1,
+                        "duplicate_blueprint",
+                        blueprint.id,
+                        (("first", seen[blueprint.id]),),
+                    )
+                )
+                continue
+            seen[blueprint.id] = str(path)
+            for section in blueprint.sections:
+                for topic, _ in section.topics:
+                    if topic not in topics:
+                        bank.errors.append(
+                            core.BankError(
+                                str(path),
+                                1,
+                                "unknown_topic",
+                                blueprint.id,
+                                (("topic", topic), ("section", section.title)),
+                            )
+                        )
+            bank.blueprints.append((blueprint, str(path)))
 
 
 # ---- between the core and the tables ------------------------------------------------------
@@ -170,6 +226,7 @@ def import_bank(
     report = ImportReport(dry_run=dry_run)
     try:
         laws, lapsed = _apply_laws(session, bank.laws, report)
+        _apply_blueprints(session, actor_id, bank.blueprints, report)
         _apply_questions(session, actor_id, bank.questions, laws, lapsed, report, retire_missing)
         audit.record(
             session,
@@ -288,6 +345,31 @@ def _apply_questions(
     session.flush()
 
 
+def _apply_blueprints(
+    session: Session, actor_id: int | None, blueprints: list, report: ImportReport
+) -> None:
+    for blueprint, source in blueprints:
+        definition = blueprint_mapping(blueprint)
+        row = session.get(BlueprintRow, blueprint.id)
+        if row is None:
+            session.add(
+                BlueprintRow(
+                    id=blueprint.id,
+                    title=blueprint.title,
+                    kind=blueprint.kind,
+                    definition=definition,
+                    source_file=Path(source).name,
+                    updated_by_id=actor_id,
+                )
+            )
+            report.blueprints_added.append(blueprint.id)
+        elif row.definition != definition:
+            row.title, row.kind, row.definition = blueprint.title, blueprint.kind, definition
+            row.updated_by_id = actor_id
+            report.blueprints_changed.append(blueprint.id)
+    session.flush()
+
+
 def _status_for(status: str, law_id: str, laws: dict[str, Law]) -> str:
     """New wording that cites a law no longer in force needs review before it reaches papers."""
     law = laws.get(law_id)
@@ -339,6 +421,10 @@ def export_files(session: Session) -> dict[str, str]:
         while name in files:  # two topics once read from one file
             name = f"{Path(name).stem}-{topic}.yaml"
         files[name] = core.dump_topic(topic, questions)
+    for row in session.scalars(select(BlueprintRow).order_by(BlueprintRow.id)):
+        blueprint, _ = check_blueprint(row.definition)
+        if blueprint is not None:
+            files[f"{BLUEPRINTS_DIR}/{row.id}.yaml"] = dump_blueprint(blueprint)
     return files
 
 
@@ -348,6 +434,7 @@ def export_bank(session: Session, target: Path) -> list[Path]:
     written = []
     for name, text in export_files(session).items():
         path = target / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         written.append(path)
     return written

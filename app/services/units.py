@@ -166,3 +166,31 @@ def ensure_unit_path(session: Session, names: list[str]) -> tuple[Unit, list[Uni
         parent = unit
     assert parent is not None
     return parent, created
+
+
+def find_unit_by_label(session: Session, label: str) -> Unit:
+    """The unit named by a path such as 大石桥市/司法局, or by a name unique in the tree."""
+    from app.domain.people import split_unit_path
+
+    names = split_unit_path(label)
+    if not names:
+        raise NotFound("unit_not_found", unit_id=label)
+    if len(names) == 1:
+        matches = session.scalars(select(Unit).where(Unit.name == names[0])).all()
+        if len(matches) > 1:
+            raise Conflict("unit_name_ambiguous", name=names[0])
+        if not matches:
+            raise NotFound("unit_label_not_found", label=label)
+        return matches[0]
+    parent: Unit | None = None
+    for name in names:
+        statement = select(Unit).where(Unit.name == name)
+        statement = statement.where(
+            Unit.parent_id == parent.id if parent else Unit.parent_id.is_(None)
+        )
+        unit = session.scalar(statement)
+        if unit is None:
+            raise NotFound("unit_label_not_found", label=label)
+        parent = unit
+    assert parent is not None
+    return parent
