@@ -17,6 +17,7 @@ from app.db import get_engine, get_session
 from app.domain.blueprints import EXAM_KINDS, format_score
 from app.domain.papers import InfeasibleBlueprint
 from app.domain.people import Role, parse_roles
+from app.domain.sheets import field_for
 from app.messages import (
     describe,
     describe_bank_error,
@@ -24,7 +25,7 @@ from app.messages import (
     describe_shortfall,
     message_for,
 )
-from app.services import accounts, bank_io, blueprints, demo, exams, roster
+from app.services import accounts, bank_io, bank_sheets, blueprints, demo, exams, roster
 from app.services.errors import ServiceError
 from app.timeutil import parse_when, utcnow
 
@@ -198,6 +199,8 @@ def demo_command() -> None:
             **report.counts(),
         )
     )
+    for exam in demo.open_demo_exams(session):
+        click.echo(gettext("Opened exam %(id)s: %(title)s", id=exam.id, title=exam.title))
     click.echo(gettext("Demo logins (role, username, password):"))
     for login in logins:
         note = "" if login.created else "  " + gettext("(already present; password unchanged)")
@@ -245,6 +248,20 @@ def bank_validate(paths: tuple[Path, ...]) -> None:
             click.echo(f"  {name}: {number}")
 
 
+def _parse_map(values: tuple[str, ...]) -> dict[str, str]:
+    """--map FIELD=COLUMN values as {field: column}; a bad one stops the command."""
+    mapping: dict[str, str] = {}
+    for value in values:
+        name, equals, column = value.partition("=")
+        if not equals or not name.strip() or not column.strip():
+            raise fail(message_for("sheet_bad_map", {"value": value}))
+        field_name = field_for(name)
+        if field_name is None:
+            raise fail(message_for("sheet_unknown_field", {"field": name.strip()}))
+        mapping[field_name] = column.strip()
+    return mapping
+
+
 @bank_cli.command("import")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Report what would change; change nothing.")
@@ -253,13 +270,51 @@ def bank_validate(paths: tuple[Path, ...]) -> None:
     is_flag=True,
     help="Retire questions that are in the database but not in these files.",
 )
-def bank_import(paths: tuple[Path, ...], dry_run: bool, retire_missing: bool) -> None:
-    """Import the bank (default: QUESTION_BANK_DIR): all or nothing, versioned, idempotent."""
+@click.option(
+    "--map",
+    "mappings",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="Spreadsheets: read FIELD (a template header such as 题干, or a field name such as "
+    "stem) from the column headed COLUMN; repeat for several.",
+)
+@click.option(
+    "--topic",
+    default=None,
+    help="Spreadsheets: the topic of rows that have none (default: the file name).",
+)
+@click.option(
+    "--id-prefix",
+    default=None,
+    help="Spreadsheets: ids for rows without one are PREFIX-<row> (default: from the file name).",
+)
+def bank_import(
+    paths: tuple[Path, ...],
+    dry_run: bool,
+    retire_missing: bool,
+    mappings: tuple[str, ...],
+    topic: str | None,
+    id_prefix: str | None,
+) -> None:
+    """Import the bank (default: QUESTION_BANK_DIR) or spreadsheets (.xlsx, .csv): all or
+    nothing, versioned, idempotent."""
+    mapping = _parse_map(mappings)
     bank_paths = _bank_paths(paths)
-    bank = bank_io.read_bank(bank_paths)
+    sheet_paths = [path for path in bank_paths if bank_sheets.is_sheet(path)]
+    session = get_session()
+    if sheet_paths:
+        if len(sheet_paths) != len(bank_paths):
+            raise fail(message_for("sheet_mixed_paths"))
+        if id_prefix and len(sheet_paths) > 1:
+            raise fail(message_for("sheet_id_prefix_one_file"))
+        bank = bank_sheets.read_sheet_files(
+            session, sheet_paths, mapping=mapping, topic=topic, id_prefix=id_prefix
+        )
+    else:
+        bank = bank_io.read_bank(bank_paths)
     try:
         report = bank_io.import_bank(
-            get_session(),
+            session,
             None,
             bank,
             retire_missing=retire_missing,
@@ -281,14 +336,45 @@ def bank_import(paths: tuple[Path, ...], dry_run: bool, retire_missing: bool) ->
             **counts,
         )
     )
+    drafts = sum(question.status == "draft" for question in bank.questions)
+    if sheet_paths and drafts:
+        click.echo(
+            gettext(
+                "%(drafts)s of the %(count)s questions are drafts (no law cited): "
+                "they reach papers once an examiner approves them.",
+                drafts=drafts,
+                count=len(bank.questions),
+            )
+        )
 
 
 @bank_cli.command("export")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-def bank_export(directory: Path) -> None:
-    """Write laws.yaml and one YAML file per topic into DIRECTORY."""
-    written = bank_io.export_bank(get_session(), directory)
+@click.option(
+    "--xlsx",
+    "xlsx_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the bank as one spreadsheet (the import template) to this .xlsx file.",
+)
+@click.option(
+    "--csv",
+    "csv_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the bank as one CSV file (UTF-8 with BOM, the import template).",
+)
+def bank_export(directory: Path, xlsx_file: Path | None, csv_file: Path | None) -> None:
+    """Write laws.yaml and one YAML file per topic into DIRECTORY; --xlsx/--csv add a sheet."""
+    session = get_session()
+    written = bank_io.export_bank(session, directory)
     click.echo(gettext("%(count)s files written to %(path)s.", count=len(written), path=directory))
+    for fmt, target in (("xlsx", xlsx_file), ("csv", csv_file)):
+        if target is None:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(bank_sheets.export_sheet(session, fmt))
+        click.echo(gettext("Spreadsheet written to %(path)s.", path=target))
 
 
 def _echo_shortfalls(shortfalls: list) -> None:

@@ -131,6 +131,9 @@ MESSAGES = {
     "quota_sum": _l("%(field)s add up to %(total)s but the section has %(count)s questions."),
     "partial_credit_multiple_only": _l("partial_credit applies to multiple-choice sections only."),
     "pass_score_too_high": _l("pass_score %(pass_score)s is above the paper's total of %(total)s."),
+    "duplicate_section_type": _l(
+        "A blueprint has one section per question type; %(type)s appears twice."
+    ),
     "duplicate_blueprint": _l("The blueprint id is already used in %(first)s."),
     "unknown_topic": _l("Section %(section)s asks for topic %(topic)s, which no question has."),
     # exams
@@ -160,6 +163,43 @@ MESSAGES = {
     "law_not_found": _l("No law has the id %(law_id)s."),
     "law_exists": _l("A law with the id %(law_id)s already exists."),
     "bad_law_status": _l("A law can be marked amended or repealed, not %(status)s."),
+    # spreadsheets
+    "sheet_missing_column": _l(
+        "The header has no %(field)s column (headed %(names)s): add one, or choose a column "
+        "with --map %(field)s=COLUMN."
+    ),
+    "sheet_duplicate_column": _l("A second column for %(field)s; the first is %(first)s."),
+    "sheet_mapped_column_missing": _l(
+        "--map %(field)s=%(name)s: the header has no column %(name)s."
+    ),
+    "sheet_unknown_field": _l(
+        "%(field)s is not a template column: use a header such as 题干 or 答案, "
+        "or a field name such as stem or answer."
+    ),
+    "sheet_bad_map": _l("--map %(value)s must be FIELD=COLUMN, such as 题干=input."),
+    "sheet_mixed_paths": _l(
+        "Give either YAML bank files and folders or spreadsheets (.xlsx, .csv), not both."
+    ),
+    "sheet_id_prefix_one_file": _l("--id-prefix applies to one spreadsheet at a time."),
+    "sheet_bad_id_prefix": _l(
+        "The id prefix %(prefix)s must be lowercase letters, digits and hyphens "
+        "(at most 58 characters), such as xianfa."
+    ),
+    "sheet_bad_type": _l(
+        "Unknown question type %(value)s: write 单选, 多选 or 判断 (or single, multiple, judge)."
+    ),
+    "sheet_bad_answer": _l(
+        "The answer %(value)s cannot be read: write option letters such as B, ACD, A,C,D "
+        "or A、C、D, or for a judge question 正确/错误, 对/错, √/× or T/F."
+    ),
+    "sheet_bad_status": _l(
+        "Unknown status %(value)s: write 草稿, 已审核, 已停用 or 待复核 "
+        "(or draft, approved, retired, needs_review)."
+    ),
+    "sheet_ambiguous_law": _l(
+        "Several laws are titled %(law)s (%(ids)s): write the id of the one meant."
+    ),
+    "sheet_duplicate_id": _l("The id %(id)s is already used in row %(first_row)s."),
 }
 
 
@@ -177,6 +217,9 @@ def message_for(code: str, params: Mapping[str, object] | None = None) -> str:
 def describe_bank_error(error: BankError) -> str:
     """`path:line: question-id: message`, the form every bank tool prints."""
     text = message_for(error.code, error.param_dict)
+    column = error.param_dict.get("column")
+    if column:  # a spreadsheet cell: `file:row: id: column 答案: message`
+        text = gettext("column %(column)s", column=column) + ": " + text
     place = f"{error.path}:{error.line}" if error.line else error.path
     if error.question_id:
         return f"{place}: {error.question_id}: {text}"

@@ -155,13 +155,21 @@ def parse_blueprint(path: str, root: LineDict) -> tuple[Blueprint | None, list[B
     if not isinstance(sections_data, LineList) or not sections_data:
         errors.add(line_of("sections"), "sections_required", blueprint_id)
     else:
+        types_seen: set[str] = set()
         for item, line in zip(sections_data, sections_data.item_lines, strict=True):
             if not isinstance(item, LineDict):
                 errors.add(line, "section_not_mapping", blueprint_id)
                 continue
             section = _parse_section(item, blueprint_id, errors)
-            if section is not None:
-                sections.append(section)
+            if section is None:
+                continue
+            # One section per type keeps sections from competing for the same
+            # questions, so each section's quotas can be solved exactly alone.
+            if section.type in types_seen:
+                errors.add(line, "duplicate_section_type", blueprint_id, type=section.type)
+                continue
+            types_seen.add(section.type)
+            sections.append(section)
     if errors.errors:
         return None, errors.errors
     blueprint = Blueprint(

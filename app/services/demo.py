@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.people import Category, Role
-from app.models import Cadre, User
-from app.services import accounts, bank_io
+from app.models import Cadre, Exam, User
+from app.services import accounts, bank_io, exams
 from app.services.bank_io import ImportReport
 from app.services.units import ensure_unit_path
+from app.timeutil import utcnow
 
 CITY = "大石桥市"
 DEMO_UNITS = [
@@ -103,3 +105,37 @@ def load_demo(session: Session) -> list[DemoLogin]:
             )
         logins.append(DemoLogin(username, password, role, created=not exists))
     return logins
+
+
+# (blueprint, title, kind, days open, attempts, review policy)
+DEMO_EXAMS = [
+    ("practice", "学法练习（随练随测）", "practice", 365, 99, "after_submit"),
+    ("annual-standard", "2026年度法律知识考试", "annual", 30, 1, "after_close"),
+]
+
+
+def open_demo_exams(session: Session, now: datetime | None = None) -> list[Exam]:
+    """Open the demo's practice and annual exams for every demo cadre, once."""
+    now = now or utcnow()
+    opened = []
+    for blueprint_id, title, kind, days, attempts, review in DEMO_EXAMS:
+        if session.scalar(select(Exam.id).where(Exam.title == title)) is not None:
+            continue
+        rule = exams.EligibilityRule(staff_nos=tuple(row[0] for row in DEMO_CADRES))
+        opened.append(
+            exams.open_exam(
+                session,
+                None,
+                exams.ExamRequest(
+                    blueprint_id=blueprint_id,
+                    title=title,
+                    kind=kind,
+                    opens_at=now - timedelta(hours=1),
+                    closes_at=now + timedelta(days=days),
+                    rule=rule,
+                    attempts_allowed=attempts,
+                    review_policy=review,
+                ),
+            )
+        )
+    return opened
