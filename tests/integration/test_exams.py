@@ -64,7 +64,7 @@ def test_unknown_staff_numbers_are_named(bank):
 
 
 def test_make_up_is_open_only_to_those_who_failed_or_missed(bank):
-    passed, failed, missed, exempt = (CadreFactory(staff_no=s) for s in ("P", "F", "M", "E"))
+    passed, failed, _missed, exempt = (CadreFactory(staff_no=s) for s in ("P", "F", "M", "E"))
     original = open_exam(
         bank, blueprint="annual-standard", kind="annual", staff_nos=("P", "F", "M", "E")
     )
