@@ -39,6 +39,7 @@ ENVIRONMENT_OVERRIDES = (
     "RATELIMIT_STORAGE_URI",
     "LOGIN_LIMIT_PER_IP",
     "LOGIN_LIMIT_PER_USERNAME",
+    "SAVE_GRACE_SECONDS",
 )
 
 
@@ -79,13 +80,20 @@ class Config:
 
     PAGE_SIZE = 50
 
+    # Saves arriving this long after an attempt's deadline are still accepted
+    # (a network round trip); later ones are refused with attempt_closed.
+    SAVE_GRACE_SECONDS = 10
+
     @classmethod
     def from_env(cls) -> dict[str, object]:
         """Return this class's settings with environment overrides applied."""
         settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
         for key in ENVIRONMENT_OVERRIDES:
             if os.environ.get(key):
-                settings[key] = os.environ[key]
+                default = settings.get(key)
+                settings[key] = (
+                    int(os.environ[key]) if isinstance(default, int) else os.environ[key]
+                )
         return settings
 
 

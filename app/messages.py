@@ -159,6 +159,17 @@ MESSAGES = {
     "not_eligible": _l("You may not sit this exam."),
     "no_attempts_left": _l("You have used all %(allowed)s attempts of this exam."),
     "exam_not_open": _l("This exam is not open now."),
+    # the exam API
+    "not_found": _l("Not found."),
+    "login_required": _l("Sign in first."),
+    "candidate_only": _l("Only candidates linked to a roster entry take exams."),
+    "json_object_required": _l("The body must be a JSON object."),
+    "answer_shape": _l(
+        'An answer is {"choice": [keys], "seq": a whole number ≥ 0, "flagged": true/false}.'
+    ),
+    "attempt_closed": _l("Time is up: this attempt is closed and no more answers are accepted."),
+    "invalid_choice": _l("That choice does not fit this question."),
+    "attempt_in_progress": _l("The attempt is still in progress."),
     # laws
     "law_not_found": _l("No law has the id %(law_id)s."),
     "law_exists": _l("A law with the id %(law_id)s already exists."),
@@ -200,6 +211,30 @@ MESSAGES = {
         "Several laws are titled %(law)s (%(ids)s): write the id of the one meant."
     ),
     "sheet_duplicate_id": _l("The id %(id)s is already used in row %(first_row)s."),
+    # examiner pages
+    "question_not_found": _l("No question has the id %(question_id)s."),
+    "version_not_found": _l("Question %(question_id)s has no version %(number)s."),
+    "question_invalid": _l("%(count)s problems found; the question was not saved."),
+    "question_exists": _l("The id %(question_id)s is already used by another question."),
+    "law_not_in_force": _l(
+        "%(law)s is no longer in force: cite the law in force, or save the question as a draft."
+    ),
+    "citation_missing": _l(
+        "The question cites no law or no article: edit it to cite both before approving it."
+    ),
+    "cannot_approve": _l(
+        "Only a draft or retired question can be approved; a question waiting for review "
+        "is re-approved from the review queue."
+    ),
+    "not_in_review": _l("The question is not waiting for review."),
+    "already_retired": _l("The question is already retired."),
+    "unsupported_bank_file": _l(
+        "%(filename)s is not a bank file: upload a .yaml file, a .zip of them, or a .xlsx or "
+        ".csv spreadsheet."
+    ),
+    "broken_zip": _l("The file is not a readable zip archive."),
+    "zip_too_large": _l("The zip unpacks to more than %(limit)s MB; it was refused."),
+    "zip_too_many_files": _l("The zip holds more than %(limit)s files; it was refused."),
 }
 
 
