@@ -235,6 +235,10 @@ MESSAGES = {
     "broken_zip": _l("The file is not a readable zip archive."),
     "zip_too_large": _l("The zip unpacks to more than %(limit)s MB; it was refused."),
     "zip_too_many_files": _l("The zip holds more than %(limit)s files; it was refused."),
+    "question_changed_meanwhile": _l(
+        "Someone else saved %(question_id)s meanwhile (now version %(version)s); nothing was "
+        "saved. Reopen the question to see their change, then edit again."
+    ),
 }
 
 

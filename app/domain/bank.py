@@ -49,7 +49,9 @@ ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_ID_LENGTH = 64
 # Text may hold any character a person types, but not control characters
 # other than newline and tab: they are invisible and break exports.
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# The longest texts the database columns hold.
+MAX_LENGTHS = {"topic": 100, "article": 200, "title": 200, "version": 60, "tag": 100}
 DEFAULT_DIFFICULTY = 3
 LAWS_FILE = "laws.yaml"
 
@@ -188,11 +190,18 @@ def text_of(data: LineDict, key: str) -> str | None:
     return data.raw.get(key, str(value))
 
 
-def _checktext_of(
-    value: str, line: int, name: str, errors: ErrorCollector, question_id: str
+def _check_text(
+    value: str,
+    line: int,
+    name: str,
+    errors: ErrorCollector,
+    question_id: str,
+    limit: int | None = None,
 ) -> None:
     if CONTROL_CHARS.search(value):
         errors.add(line, "control_character", question_id, field=name)
+    if limit is not None and len(value) > limit:
+        errors.add(line, "text_too_long", question_id, field=name, limit=limit)
 
 
 def read_file(path: str, text: str) -> tuple[LineDict | None, list[BankError]]:
@@ -253,8 +262,10 @@ def _parse_law(item: LineDict, errors: ErrorCollector) -> Law | None:
     elif not ID_PATTERN.match(law_id) or len(law_id) > MAX_ID_LENGTH:
         errors.add(line_of("id"), "bad_id", law_id)
     for key in ("title", "version"):
-        if not (text_of(item, key) or "").strip():
+        value = (text_of(item, key) or "").strip()
+        if not value:
             errors.add(line_of(key), "missing_field", law_id, field=key)
+        _check_text(value, line_of(key), key, errors, law_id, MAX_LENGTHS[key])
     effective = item.get("effective")
     if isinstance(effective, datetime):
         effective = effective.date()
@@ -289,17 +300,23 @@ def _parse_law(item: LineDict, errors: ErrorCollector) -> Law | None:
 
 
 def parse_topic_file(
-    path: str, text: str, laws: dict[str, Law]
+    path: str, text: str, laws: dict[str, Law], ids_seen: list[tuple[str, int]] | None = None
 ) -> tuple[list[Question], list[BankError]]:
-    """Read one topic file, checking each question against the law registry."""
+    """Read one topic file, checking each question against the law registry.
+
+    `ids_seen` collects the id and line of every question, valid or not, so that
+    a repeated id is reported even when the repeat has other errors too.
+    """
     root, read_errors = read_file(path, text)
     if root is None:
         return [], read_errors
     errors = ErrorCollector(path)
     check_fields(root, ("topic", "questions"), errors)
     topic = (text_of(root, "topic") or "").strip()
+    topic_line = root.key_lines.get("topic", root.line)
     if not topic:
-        errors.add(root.key_lines.get("topic", root.line), "missing_topic")
+        errors.add(topic_line, "missing_topic")
+    _check_text(topic, topic_line, "topic", errors, "", MAX_LENGTHS["topic"])
     items = root.get("questions")
     if not isinstance(items, LineList):
         errors.add(root.key_lines.get("questions", root.line), "questions_not_list")
@@ -309,6 +326,8 @@ def parse_topic_file(
         if not isinstance(item, LineDict):
             errors.add(line, "question_not_mapping")
             continue
+        if ids_seen is not None and isinstance(item.get("id"), str):
+            ids_seen.append((item["id"], item.line))
         question = parse_question(item, topic, laws, errors)
         if question is not None:
             questions.append(
@@ -353,7 +372,7 @@ def parse_question(
     elif stem is None or not stem.strip():
         errors.add(line_of("stem"), "empty_text", qid, field="stem")
     else:
-        _checktext_of(stem, line_of("stem"), "stem", errors, qid)
+        _check_text(stem, line_of("stem"), "stem", errors, qid)
 
     options = _parse_options(item, qtype, qid, errors)
     answer = _parse_answer(item, qtype, options, qid, errors)
@@ -384,12 +403,12 @@ def parse_question(
         suggestion = _suggest(law, laws)
         errors.add(line_of("law"), "unknown_law", qid, law=law, suggestion=suggestion or "—")
     if article:
-        _checktext_of(article, line_of("article"), "article", errors, qid)
+        _check_text(article, line_of("article"), "article", errors, qid, MAX_LENGTHS["article"])
 
     explanation = text_of(item, "explanation") or ""
     if "explanation" in item and text_of(item, "explanation") is None:
         errors.add(line_of("explanation"), "not_text", qid, field="explanation")
-    _checktext_of(explanation, line_of("explanation"), "explanation", errors, qid)
+    _check_text(explanation, line_of("explanation"), "explanation", errors, qid)
 
     difficulty = item.get("difficulty", DEFAULT_DIFFICULTY)
     if isinstance(difficulty, bool) or not isinstance(difficulty, int) or not 1 <= difficulty <= 5:
@@ -400,6 +419,8 @@ def parse_question(
     if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
         errors.add(line_of("tags"), "bad_tags", qid)
         tags = []
+    for tag in tags:
+        _check_text(tag, line_of("tags"), "tags", errors, qid, MAX_LENGTHS["tag"])
 
     if len(errors.errors) > before:
         return None
@@ -438,7 +459,8 @@ def _parse_options(
         return ()
     keys = [str(key) for key in options]
     expected = list(OPTION_KEYS[: len(keys)])
-    if keys != expected:
+    # Past H the count rule says what is wrong; the letters need no second error.
+    if keys[: len(OPTION_KEYS)] != expected:
         errors.add(
             line, "option_keys", qid, keys=", ".join(keys), expected=", ".join(expected) or "A, B"
         )
@@ -452,7 +474,7 @@ def _parse_options(
         if text is None or not text.strip():
             errors.add(key_line, "empty_option", qid, key=key)
             continue
-        _checktext_of(text, key_line, f"options.{key}", errors, qid)
+        _check_text(text, key_line, f"options.{key}", errors, qid)
         parsed.append((str(key), text))
     texts = Counter(text.strip() for _, text in parsed)
     for text, count in texts.items():
@@ -520,27 +542,29 @@ def load_bank(files: list[tuple[str, str]]) -> Bank:
             bank.laws.setdefault(law_id, law)
     if not laws_files:
         bank.errors.append(BankError("(bank)", 0, "no_laws_file"))
-    seen: dict[str, Question] = {}
+    first_place: dict[str, str] = {}
+    duplicates: set[tuple[str, str, int]] = set()
     for path, text in files:
         if (path, text) in laws_files:
             continue
-        questions, errors = parse_topic_file(path, text, bank.laws)
+        ids_seen: list[tuple[str, int]] = []
+        questions, errors = parse_topic_file(path, text, bank.laws, ids_seen)
         bank.errors.extend(errors)
-        for question in questions:
-            first = seen.get(question.id)
-            if first is not None:
+        for question_id, line in ids_seen:
+            if question_id in first_place:
+                duplicates.add((question_id, path, line))
                 bank.errors.append(
                     BankError(
                         path,
-                        question.line,
+                        line,
                         "duplicate_id",
-                        question.id,
-                        (("first", f"{first.source}:{first.line}"),),
+                        question_id,
+                        (("first", first_place[question_id]),),
                     )
                 )
-                continue
-            seen[question.id] = question
-            bank.questions.append(question)
+            else:
+                first_place[question_id] = f"{path}:{line}"
+        bank.questions.extend(q for q in questions if (q.id, path, q.line) not in duplicates)
     return bank
 
 
@@ -575,7 +599,14 @@ def _dumper() -> Any:
 
     def represent_str(dumper: Any, value: str) -> Any:
         # Multi-line text reads best as a literal block, when YAML can hold it exactly.
-        if "\n" in value and not value.endswith((" ", "\t")) and "\n " not in value.lstrip("\n"):
+        # (Not for text ending in blank lines: that needs "|+", after which YAML
+        # would end the document with "...".)
+        if (
+            "\n" in value
+            and value.strip("\n")
+            and not value.endswith(("\n\n", " ", "\t"))
+            and "\n " not in value.lstrip("\n")
+        ):
             return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
         return dumper.represent_scalar("tag:yaml.org,2002:str", value)
 
@@ -642,7 +673,8 @@ def dump_topic(topic: str, questions: Iterable[Question]) -> str:
         text = _dump([question_mapping(question)])
         blocks.append(
             "".join(
-                "  " + line if line.strip() else line for line in text.splitlines(keepends=True)
+                "  " + line if line.strip("\r\n") else line
+                for line in text.splitlines(keepends=True)
             )
         )
     return header + "\n".join(blocks)

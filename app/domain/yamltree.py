@@ -66,6 +66,21 @@ def parse_tree(text: str) -> Document:
         raise YamlTreeError(1, "file_too_large", limit=MAX_FILE_BYTES // (1024 * 1024))
     try:
         node = yaml.compose(text, Loader=_LOADER)
+    except yaml.reader.ReaderError as error:
+        # A character YAML cannot hold (a raw control character): the reader gives
+        # its position in the text, not a line.
+        # libyaml counts bytes of UTF-8, the pure-Python reader counts characters.
+        before = (
+            text.encode("utf-8")[: error.position].count(b"\n")
+            if _LOADER is not yaml.SafeLoader
+            else text[: error.position].count("\n")
+        )
+        line = before + 1
+        raise YamlTreeError(
+            line,
+            "control_character",
+            field=f"U+{error.character:04X}" if isinstance(error.character, int) else "text",
+        ) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
@@ -95,11 +110,15 @@ def _convert(node: yaml.Node, depth: int, seen: set[int]) -> Any:
         except (ValueError, yaml.constructor.ConstructorError):
             return node.value
     if isinstance(node, yaml.SequenceNode):
+        if node.tag != "tag:yaml.org,2002:seq":
+            raise YamlTreeError(line, "yaml_tag", tag=node.tag)
         items = LineList(_convert(item, depth + 1, seen) for item in node.value)
         items.line = line
         items.item_lines = [item.start_mark.line + 1 for item in node.value]
         return items
     if isinstance(node, yaml.MappingNode):
+        if node.tag != "tag:yaml.org,2002:map":
+            raise YamlTreeError(line, "yaml_tag", tag=node.tag)
         mapping = LineDict()
         mapping.line = line
         mapping.key_lines = {}

@@ -322,13 +322,14 @@ def _apply_questions(
             )
             continue
         report.unchanged.append(incoming.id)
-        if content.law in lapsed:
-            _set_status(
-                row, _status_for(incoming.status, content.law, laws), incoming.status, report
-            )
-        elif not (row.status == "needs_review" and incoming.status == "approved"):
-            # A file that still says "approved" has not reviewed a flagged question.
-            _set_status(row, incoming.status, incoming.status, report)
+        if row.status == "needs_review" and incoming.status == "approved":
+            continue  # a file that still says "approved" has not reviewed a flagged question
+        if content.law in lapsed or (row.status != "approved" and incoming.status == "approved"):
+            # Newly approved (or its law just lapsed): the law must still be in force.
+            status = _status_for(incoming.status, content.law, laws)
+        else:
+            status = incoming.status  # an examiner's earlier re-approval stands
+        _set_status(row, status, incoming.status, report)
     session.flush()
     for row, version in new_versions:
         version.question_id = row.id
@@ -416,7 +417,9 @@ def export_files(session: Session) -> dict[str, str]:
         by_topic[question.content.topic].append(question)
     files = {core.LAWS_FILE: core.dump_laws(bank.laws.values())}
     for topic, questions in sorted(by_topic.items()):
-        names = Counter(q.source for q in questions if q.source and q.source != core.LAWS_FILE)
+        names = Counter(
+            q.source for q in questions if q.source.endswith(".yaml") and q.source != core.LAWS_FILE
+        )
         name = min(names, key=lambda n: (-names[n], n)) if names else f"{topic}.yaml"
         while name in files:  # two topics once read from one file
             name = f"{Path(name).stem}-{topic}.yaml"
