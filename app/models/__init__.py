@@ -1,5 +1,6 @@
 """ORM models, one module per area. Importing this package registers every table."""
 
+from app.models.appointments import Appointment
 from app.models.audit import AuditEvent
 from app.models.bank import Law, Question, QuestionVersion
 from app.models.exams import Answer, Attempt, Blueprint, Exam, ExamCandidate
@@ -8,6 +9,7 @@ from app.models.uploads import PendingUpload
 
 __all__ = [
     "Answer",
+    "Appointment",
     "Attempt",
     "AuditEvent",
     "Blueprint",

@@ -97,10 +97,13 @@ class User(UserMixin, Base):
     must_change_password: Mapped[bool] = mapped_column(default=False)
     locale: Mapped[str | None] = mapped_column(String(10))
     cadre_id: Mapped[int | None] = mapped_column(ForeignKey("cadre.id"), unique=True)
+    # An HR account limited to a unit subtree (单位管理员) sees only that subtree.
+    scope_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
 
     cadre: Mapped[Cadre | None] = relationship(back_populates="user")
+    scope_unit: Mapped[Unit | None] = relationship(foreign_keys=[scope_unit_id])
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
