@@ -140,6 +140,8 @@ class Attempt(Base):
     max_score: Mapped[Decimal] = mapped_column(SCORE)
     passed: Mapped[bool | None]
     section_scores: Mapped[list | None] = mapped_column(JSON)
+    # Points earned per position (as text fractions), kept for item analysis.
+    item_scores: Mapped[list | None] = mapped_column(JSON)
     graded_at: Mapped[datetime | None]
 
     exam: Mapped[Exam] = relationship()

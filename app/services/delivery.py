@@ -293,6 +293,7 @@ def _store_result(attempt: Attempt, result: GradeResult, now: datetime) -> None:
         {"title": s.title, "score": str(s.score), "max_score": str(s.max_score)}
         for s in result.sections
     ]
+    attempt.item_scores = [str(item.earned) for item in result.items]
     attempt.graded_at = now
 
 

@@ -1,4 +1,4 @@
-"""appointments and HR scope
+"""appointments, HR scope, item scores
 
 Revision ID: 0004
 Revises: 0003
@@ -44,6 +44,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_appointment_cadre_id'), ['cadre_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_appointment_status'), ['status'], unique=False)
 
+    with op.batch_alter_table('attempt', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('item_scores', sa.JSON(), nullable=True))
+
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.add_column(sa.Column('scope_unit_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_user_account_scope_unit_id_unit'), 'unit', ['scope_unit_id'], ['id'])
@@ -56,6 +59,9 @@ def downgrade() -> None:
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_user_account_scope_unit_id_unit'), type_='foreignkey')
         batch_op.drop_column('scope_unit_id')
+
+    with op.batch_alter_table('attempt', schema=None) as batch_op:
+        batch_op.drop_column('item_scores')
 
     with op.batch_alter_table('appointment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_appointment_status'))
