@@ -60,6 +60,7 @@ test-pg: install translations browser
 # Long runs stay out of `make test`; results are recorded in bench/RESULTS.md.
 bench: install translations
 	$(BIN)/python -m bench.bank_bench
+	$(BIN)/python -m bench.report_bench
 
 lint: install
 	$(BIN)/ruff check .
