@@ -25,6 +25,7 @@ from app.models import Blueprint as BlueprintRow
 from app.models import Law, Question, QuestionVersion
 from app.services import audit
 from app.services.errors import ServiceError
+from app.services.laws import flag_questions_citing
 
 BLUEPRINTS_DIR = "blueprints"
 UNSAFE_LAW_STATUSES = ("amended", "repealed")
@@ -228,6 +229,11 @@ def import_bank(
         laws, lapsed = _apply_laws(session, bank.laws, report)
         _apply_blueprints(session, actor_id, bank.blueprints, report)
         _apply_questions(session, actor_id, bank.questions, laws, lapsed, report, retire_missing)
+        # Questions this import did not bring still cite the lapsed laws.
+        for law_id in sorted(lapsed):
+            for question_id in flag_questions_citing(session, law_id):
+                report.status_changed.append(question_id)
+                report.needs_review.append(question_id)
         audit.record(
             session,
             actor_id,

@@ -19,6 +19,10 @@ from app.web.labels import ACTION_LABELS, CATEGORY_LABELS, LAW_STATUS_LABELS, RO
 NAVIGATION: list[tuple[tuple[Role, ...], str, Any]] = [
     ((Role.CANDIDATE,), "candidate.home", _l("My exams")),
     ((Role.EXAMINER,), "examiner.home", _l("Question bank")),
+    ((Role.EXAMINER,), "examiner.question_list", _l("Question list")),
+    ((Role.EXAMINER,), "examiner.review_queue", _l("Review queue")),
+    ((Role.EXAMINER,), "examiner.law_registry", _l("Laws")),
+    ((Role.EXAMINER,), "examiner.bank_upload_page", _l("Upload questions")),
     ((Role.HR,), "hr.home", _l("Roster")),
     ((Role.ADMIN,), "admin.home", _l("Administration")),
     ((Role.ADMIN,), "admin.users", _l("Users")),

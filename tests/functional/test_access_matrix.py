@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from app.domain.bank import load_bank
 from app.domain.people import Role
+from app.services import bank_io
 from tests.conftest import Auth, csrf_token
 from tests.factories import UnitFactory, make_user
 
@@ -28,6 +30,24 @@ MATRIX: list[tuple[str, str, object]] = [
     ("POST", "/auth/password", EVERYONE),
     ("GET", "/candidate/", (C,)),
     ("GET", "/examiner/", (E,)),
+    ("GET", "/examiner/questions", (E,)),
+    ("GET", "/examiner/questions/new", (E,)),
+    ("POST", "/examiner/questions/new", (E,)),
+    ("GET", "/examiner/questions/{question_id}", (E,)),
+    ("GET", "/examiner/questions/{question_id}/diff", (E,)),
+    ("GET", "/examiner/questions/{question_id}/edit", (E,)),
+    ("POST", "/examiner/questions/{question_id}/edit", (E,)),
+    ("POST", "/examiner/questions/{question_id}/approve", (E,)),
+    ("POST", "/examiner/questions/{question_id}/retire", (E,)),
+    ("POST", "/examiner/questions/{question_id}/reapprove", (E,)),
+    ("GET", "/examiner/review", (E,)),
+    ("GET", "/examiner/laws", (E,)),
+    ("POST", "/examiner/laws", (E,)),
+    ("GET", "/examiner/bank/upload", (E,)),
+    ("POST", "/examiner/bank/upload", (E,)),
+    ("POST", "/examiner/bank/upload/confirm", (E,)),
+    ("GET", "/examiner/bank/export.zip", (E,)),
+    ("GET", "/examiner/bank/export.xlsx", (E,)),
     ("GET", "/hr/", (H,)),
     ("GET", "/hr/roster/import", (H, A)),
     ("POST", "/hr/roster/import", (H, A)),
@@ -58,10 +78,11 @@ def _case_id(case: tuple[str, str, object], visitor: Role | None) -> str:
     [(case, visitor) for case in MATRIX for visitor in VISITORS],
     ids=[_case_id(case, visitor) for case in MATRIX for visitor in VISITORS],
 )
-def test_route_allows_exactly_its_roles(client, case, visitor):
+def test_route_allows_exactly_its_roles(client, db_session, case, visitor):
     method, template, allowed = case
     target = make_user(Role.EXAMINER)  # an object for the id routes; never the visitor
-    path = template.format(user_id=target.id, unit_id=UnitFactory().id)
+    question_id = _a_question(db_session) if "{question_id}" in template else ""
+    path = template.format(user_id=target.id, unit_id=UnitFactory().id, question_id=question_id)
     if visitor is not None:
         user = make_user(visitor)
         assert Auth(client).login(user.username).status_code == 302
@@ -87,8 +108,55 @@ def test_route_allows_exactly_its_roles(client, case, visitor):
             assert "您无权访问此页面" in response.get_data(as_text=True)
 
 
+# The JSON API answers in JSON: 401 when signed out, 403 for anyone but a candidate.
+API_MATRIX: list[tuple[str, str]] = [
+    ("GET", "/api/exams"),
+    ("POST", "/api/exams/{exam_id}/attempts"),
+    ("GET", "/api/attempts/{attempt_id}"),
+    ("PUT", "/api/attempts/{attempt_id}/answers/1"),
+    ("POST", "/api/attempts/{attempt_id}/submit"),
+    ("GET", "/api/attempts/{attempt_id}/result"),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "template", "visitor"),
+    [(method, template, visitor) for method, template in API_MATRIX for visitor in VISITORS],
+    ids=[f"{m} {t} as {v.value if v else 'anonymous'}" for m, t in API_MATRIX for v in VISITORS],
+)
+def test_api_route_is_for_candidates_only(client, method, template, visitor):
+    path = template.format(exam_id=999, attempt_id=999)
+    if visitor is not None:
+        assert Auth(client).login(make_user(visitor).username).status_code == 302
+    headers = {"X-CSRFToken": csrf_token(client, "/auth/password" if visitor else "/auth/login")}
+    response = client.open(path, method=method, headers=headers, json={"choice": [], "seq": 1})
+    assert response.is_json
+    if visitor is None:
+        assert (response.status_code, response.get_json()["error"]) == (401, "unauthorized")
+    elif visitor is Role.CANDIDATE and template == "/api/exams":
+        assert (response.status_code, response.get_json()) == (200, [])
+    elif visitor is Role.CANDIDATE:
+        # Nothing numbered 999 is theirs: not found, never a hint that it exists.
+        assert (response.status_code, response.get_json()["error"]) == (404, "not_found")
+    else:
+        assert (response.status_code, response.get_json()["error"]) == (403, "forbidden")
+
+
+def _a_question(session) -> str:
+    """A question for the routes that name one."""
+    laws = "laws:\n  - {id: fa, title: 法, version: '1', effective: 2020-01-01}\n"
+    topic = (
+        "topic: 测试\nquestions:\n  - {id: matrix-0001, type: judge, stem: 题干, answer: true, "
+        "law: fa, article: 第一条}\n"
+    )
+    bank_io.import_bank(session, None, load_bank([("laws.yaml", laws), ("t.yaml", topic)]))
+    return "matrix-0001"
+
+
 def test_every_route_is_in_the_matrix(app):
     covered = {(method, template.split("{")[0]) for method, template, _ in MATRIX}
+    covered |= {(method, template.split("{")[0]) for method, template in API_MATRIX}
+    covered.add(("GET", "/api/openapi.json"))
     missing = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
