@@ -84,6 +84,9 @@ class Config:
     # (a network round trip); later ones are refused with attempt_closed.
     SAVE_GRACE_SECONDS = 10
 
+    # A JSON line per request on stderr; tests keep quiet.
+    LOG_REQUESTS = True
+
     @classmethod
     def from_env(cls) -> dict[str, object]:
         """Return this class's settings with environment overrides applied."""
@@ -118,6 +121,7 @@ class TestingConfig(Config):
     # Cheap hashes keep the suite fast; production keeps scrypt.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     INITIAL_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    LOG_REQUESTS = False
     RATELIMIT_ENABLED = True
 
     @classmethod

@@ -22,6 +22,7 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     else:
         app.config.from_mapping(config_for(config).from_env())
 
+    register_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -29,6 +30,20 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     return app
+
+
+def register_logging(app: Flask) -> None:
+    """One JSON line per request on stderr (gunicorn collects it), with a request id."""
+    import logging
+    import sys
+
+    logger = logging.getLogger("lawexam")
+    if app.config.get("LOG_REQUESTS") and not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
 
 
 def register_extensions(app: Flask) -> None:

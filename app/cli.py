@@ -25,7 +25,16 @@ from app.messages import (
     describe_shortfall,
     message_for,
 )
-from app.services import accounts, bank_io, bank_sheets, blueprints, demo, exams, roster
+from app.services import (
+    accounts,
+    bank_io,
+    bank_sheets,
+    blueprints,
+    delivery,
+    demo,
+    exams,
+    roster,
+)
 from app.services.errors import ServiceError
 from app.timeutil import parse_when, utcnow
 
@@ -57,6 +66,36 @@ def db_upgrade(revision: str) -> None:
             url=engine.url.render_as_string(),
         )
     )
+
+
+@db_cli.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def db_backup(target: Path) -> None:
+    """Write a consistent backup of the database to TARGET (SQLite copy or pg_dump)."""
+    from flask import current_app
+
+    from app.services.backup import backup
+
+    try:
+        backup(current_app.config["DATABASE_URL"], target)
+    except ServiceError as error:
+        raise fail(describe(error)) from None
+    click.echo(gettext("Backup written to %(path)s.", path=target))
+
+
+@db_cli.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def db_restore(source: Path) -> None:
+    """Load a backup into the configured database, which must be new and empty."""
+    from flask import current_app
+
+    from app.services.backup import restore
+
+    try:
+        restore(current_app.config["DATABASE_URL"], source)
+    except ServiceError as error:
+        raise fail(describe(error)) from None
+    click.echo(gettext("Backup %(path)s restored.", path=source))
 
 
 @user_cli.command("create")
@@ -553,6 +592,62 @@ def exam_open(
     except ServiceError as error:
         raise fail(describe(error)) from None
     click.echo(exam.id)
+
+
+@exam_cli.command("close-expired")
+def exam_close_expired() -> None:
+    """Close and grade every attempt whose deadline and grace have passed."""
+    from flask import current_app
+
+    closed = delivery.close_expired(get_session(), current_app.config["SAVE_GRACE_SECONDS"])
+    click.echo(gettext("%(count)s expired attempts closed and graded.", count=closed))
+
+
+def _score_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _verdict(passed: bool) -> str:
+    return gettext("passed") if passed else gettext("failed")
+
+
+@exam_cli.command("regrade")
+@click.argument("exam_id", type=int)
+@click.option("--dry-run", is_flag=True, help="Report what would change; change nothing.")
+def exam_regrade(exam_id: int, dry_run: bool) -> None:
+    """Grade EXAM_ID's finished attempts again with each question's current key."""
+    session = get_session()
+    try:
+        exam = exams.get_exam(session, exam_id)
+        changes = delivery.regrade_exam(session, None, exam, dry_run=dry_run)
+    except ServiceError as error:
+        raise fail(describe(error)) from None
+    for change in changes:
+        verdict = _verdict(change.new_passed)
+        if change.old_passed != change.new_passed:
+            verdict = f"{_verdict(change.old_passed)} -> {verdict}"
+        click.echo(
+            f"  {change.staff_no} {change.name}: "
+            f"{_score_text(change.old_score)} -> {_score_text(change.new_score)} ({verdict})"
+        )
+    flips = sum(change.old_passed != change.new_passed for change in changes)
+    if dry_run:
+        summary = gettext(
+            "Dry run, nothing changed: %(changed)s attempts of exam %(id)s would get a new "
+            "score; %(flips)s of them would change between pass and fail.",
+            changed=len(changes),
+            id=exam.id,
+            flips=flips,
+        )
+    else:
+        summary = gettext(
+            "%(changed)s attempts of exam %(id)s regraded; %(flips)s of them changed between "
+            "pass and fail.",
+            changed=len(changes),
+            id=exam.id,
+            flips=flips,
+        )
+    click.echo(summary)
 
 
 def register(app: Flask) -> None:

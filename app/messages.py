@@ -170,6 +170,15 @@ MESSAGES = {
     "attempt_closed": _l("Time is up: this attempt is closed and no more answers are accepted."),
     "invalid_choice": _l("That choice does not fit this question."),
     "attempt_in_progress": _l("The attempt is still in progress."),
+    # backups
+    "backup_needs_file_database": _l("Only a database in a file can be backed up."),
+    "backup_tool_missing": _l("%(tool)s is not installed; install the PostgreSQL client tools."),
+    "backup_tool_failed": _l("%(tool)s failed: %(detail)s"),
+    "backup_unsupported": _l("Backups of %(backend)s databases are not supported."),
+    "backup_missing": _l("No backup file at %(path)s."),
+    "restore_target_not_empty": _l(
+        "%(path)s already holds data; restore into a new, empty database."
+    ),
     # laws
     "law_not_found": _l("No law has the id %(law_id)s."),
     "law_exists": _l("A law with the id %(law_id)s already exists."),

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, redirect, request, url_for
+import json
+import logging
+import re
+import time
+import uuid
+
+from flask import Flask, Response, g, jsonify, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -39,7 +45,42 @@ def wants_json() -> bool:
     return accept.accept_json and not accept.accept_html
 
 
+REQUEST_ID_HEADER = "X-Request-ID"
+VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+access_log = logging.getLogger("lawexam.access")
+
+
 def register(app: Flask) -> None:
+    @app.before_request
+    def start_request() -> None:
+        # Keep a proxy's request id so one request can be followed across services.
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        g.request_id = incoming if VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def log_request(response: Response) -> Response:
+        response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
+        if request.endpoint != "static":
+            elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+            access_log.info(
+                json.dumps(
+                    {
+                        "request_id": g.get("request_id"),
+                        "method": request.method,
+                        "path": request.path,
+                        "status": response.status_code,
+                        "ms": round(elapsed_ms, 1),
+                        "user": current_user.get_id()
+                        if current_user and current_user.is_authenticated
+                        else None,
+                        "ip": request.remote_addr,
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        return response
+
     @app.before_request
     def require_password_change() -> Response | None:
         if not (current_user.is_authenticated and current_user.must_change_password):

@@ -22,6 +22,7 @@ PUBLIC = "public"
 MATRIX: list[tuple[str, str, object]] = [
     ("GET", "/", EVERYONE),
     ("GET", "/healthz", PUBLIC),
+    ("GET", "/readyz", PUBLIC),
     ("POST", "/language", PUBLIC),
     ("GET", "/auth/login", PUBLIC),
     ("POST", "/auth/login", PUBLIC),

@@ -14,6 +14,8 @@ from flask import (
 )
 from flask_babel import refresh
 from flask_login import current_user
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from app.db import get_session
@@ -47,4 +49,18 @@ def set_language() -> Response:
 
 @bp.route("/healthz")
 def healthz() -> Response:
+    """The process answers (for a load balancer's liveness check)."""
     return jsonify(status="ok")
+
+
+@bp.route("/readyz")
+def readyz() -> Response:
+    """The database answers too; 503 when it does not, so traffic goes elsewhere."""
+    try:
+        get_session().execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        current_app.logger.exception("readiness check failed")
+        response = jsonify(status="unavailable", database="unreachable")
+        response.status_code = 503
+        return response
+    return jsonify(status="ok", database="ok")
