@@ -6,13 +6,16 @@ The table below is the access policy. A new route must be added here, or
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from app.domain.bank import load_bank
 from app.domain.people import Role
-from app.services import bank_io
+from app.services import bank_io, blueprints, exams
+from app.timeutil import utcnow
 from tests.conftest import Auth, csrf_token
-from tests.factories import UnitFactory, make_user
+from tests.factories import CadreFactory, UnitFactory, make_user
 
 C, E, H, A = Role.CANDIDATE, Role.EXAMINER, Role.HR, Role.ADMIN
 EVERYONE = (C, E, H, A)
@@ -49,6 +52,21 @@ MATRIX: list[tuple[str, str, object]] = [
     ("POST", "/examiner/bank/upload/confirm", (E,)),
     ("GET", "/examiner/bank/export.zip", (E,)),
     ("GET", "/examiner/bank/export.xlsx", (E,)),
+    ("GET", "/examiner/blueprints", (E,)),
+    ("GET", "/examiner/blueprints/new", (E,)),
+    ("POST", "/examiner/blueprints/new", (E,)),
+    ("POST", "/examiner/blueprints/check", (E,)),
+    ("GET", "/examiner/blueprints/{blueprint_id}", (E,)),
+    ("GET", "/examiner/blueprints/{blueprint_id}/edit", (E,)),
+    ("POST", "/examiner/blueprints/{blueprint_id}/edit", (E,)),
+    ("GET", "/examiner/exams", (E,)),
+    ("GET", "/examiner/exams/new", (E,)),
+    ("POST", "/examiner/exams/new", (E,)),
+    ("GET", "/examiner/exams/{exam_id}", (E,)),
+    ("GET", "/examiner/exams/{exam_id}/monitor.json", (E,)),
+    ("POST", "/examiner/exams/{exam_id}/extension", (E,)),
+    ("GET", "/examiner/exams/{exam_id}/regrade", (E,)),
+    ("POST", "/examiner/exams/{exam_id}/regrade", (E,)),
     ("GET", "/hr/", (H,)),
     ("GET", "/hr/roster/import", (H, A)),
     ("POST", "/hr/roster/import", (H, A)),
@@ -83,7 +101,15 @@ def test_route_allows_exactly_its_roles(client, db_session, case, visitor):
     method, template, allowed = case
     target = make_user(Role.EXAMINER)  # an object for the id routes; never the visitor
     question_id = _a_question(db_session) if "{question_id}" in template else ""
-    path = template.format(user_id=target.id, unit_id=UnitFactory().id, question_id=question_id)
+    exam_id = _an_exam(db_session) if "{exam_id}" in template else 0
+    blueprint_id = _a_blueprint(db_session) if "{blueprint_id}" in template else ""
+    path = template.format(
+        user_id=target.id,
+        unit_id=UnitFactory().id,
+        question_id=question_id,
+        exam_id=exam_id,
+        blueprint_id=blueprint_id,
+    )
     if visitor is not None:
         user = make_user(visitor)
         assert Auth(client).login(user.username).status_code == 302
@@ -107,6 +133,53 @@ def test_route_allows_exactly_its_roles(client, db_session, case, visitor):
         assert response.status_code == 403
         if method == "GET":
             assert "您无权访问此页面" in response.get_data(as_text=True)
+
+
+# Candidate pages about the candidate's own exam or attempt (another's id is 404).
+OWNED_MATRIX: list[tuple[str, str]] = [
+    ("GET", "/candidate/exams/{exam_id}"),
+    ("POST", "/candidate/exams/{exam_id}"),
+    ("GET", "/candidate/attempts/{attempt_id}"),
+    ("GET", "/candidate/attempts/{attempt_id}/result"),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "template", "visitor"),
+    [(method, template, visitor) for method, template in OWNED_MATRIX for visitor in VISITORS],
+    ids=[f"{m} {t} as {v.value if v else 'anonymous'}" for m, t in OWNED_MATRIX for v in VISITORS],
+)
+def test_candidate_pages_are_for_their_owner_only(client, db_session, method, template, visitor):
+    from tests.exam_setup import load_starter_bank, open_exam
+
+    load_starter_bank(db_session)
+    owner = make_user(Role.CANDIDATE)
+    exam = open_exam(db_session, staff_nos=(owner.cadre.staff_no,))
+    attempt, _ = exams.start_attempt(db_session, exam, owner.cadre)
+    path = template.format(exam_id=exam.id, attempt_id=attempt.id)
+    visiting = owner if visitor is Role.CANDIDATE else (make_user(visitor) if visitor else None)
+    if visiting is not None:
+        assert Auth(client).login(visiting.username).status_code == 302
+    if method == "GET":
+        response = client.get(path)
+    else:
+        token_page = "/auth/password" if visitor else "/auth/login"
+        response = client.post(path, data={"csrf_token": csrf_token(client, token_page)})
+    if visitor is None:
+        assert response.headers["Location"].startswith("/auth/login")
+    elif visitor is Role.CANDIDATE:
+        assert response.status_code in (200, 302), response.status_code
+        stranger = make_user(Role.CANDIDATE)
+        Auth(client).logout()
+        Auth(client).login(stranger.username)
+        assert (
+            client.open(
+                path, method=method, data={"csrf_token": csrf_token(client, "/auth/password")}
+            ).status_code
+            == 404
+        )
+    else:
+        assert response.status_code == 403
 
 
 # The JSON API answers in JSON: 401 when signed out, 403 for anyone but a candidate.
@@ -154,9 +227,47 @@ def _a_question(session) -> str:
     return "matrix-0001"
 
 
+def _a_blueprint(session) -> str:
+    """A blueprint of one true-or-false question, for the routes that name one."""
+    _a_question(session)
+    blueprints.save_blueprint(
+        session,
+        None,
+        {
+            "id": "matrix",
+            "title": "矩阵",
+            "kind": "practice",
+            "time_limit_minutes": 10,
+            "pass_score": 1,
+            "sections": [{"title": "判断题", "type": "judge", "count": 1, "points": 1}],
+        },
+    )
+    return "matrix"
+
+
+def _an_exam(session) -> int:
+    """An open exam from that blueprint, for the routes that name one."""
+    blueprint_id = _a_blueprint(session)
+    now = utcnow()
+    exam = exams.open_exam(
+        session,
+        None,
+        exams.ExamRequest(
+            blueprint_id=blueprint_id,
+            title="矩阵考试",
+            kind="practice",
+            opens_at=now - timedelta(minutes=5),
+            closes_at=now + timedelta(hours=1),
+            rule=exams.EligibilityRule(staff_nos=(CadreFactory().staff_no,)),
+        ),
+    )
+    return exam.id
+
+
 def test_every_route_is_in_the_matrix(app):
     covered = {(method, template.split("{")[0]) for method, template, _ in MATRIX}
     covered |= {(method, template.split("{")[0]) for method, template in API_MATRIX}
+    covered |= {(method, template.split("{")[0]) for method, template in OWNED_MATRIX}
     covered.add(("GET", "/api/openapi.json"))
     missing = []
     for rule in app.url_map.iter_rules():
