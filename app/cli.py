@@ -14,6 +14,7 @@ from flask.cli import AppGroup, with_appcontext
 from flask_babel import gettext
 
 from app.db import get_engine, get_session
+from app.domain.analysis import Participation
 from app.domain.blueprints import EXAM_KINDS, format_score
 from app.domain.papers import InfeasibleBlueprint
 from app.domain.people import Role, parse_roles
@@ -33,9 +34,12 @@ from app.services import (
     delivery,
     demo,
     exams,
+    exports,
+    hr_reports,
     roster,
 )
 from app.services.errors import ServiceError
+from app.services.reports import Scope
 from app.timeutil import parse_when, utcnow
 
 db_cli = AppGroup("db", help="Database schema.")
@@ -45,6 +49,7 @@ bank_cli = AppGroup("bank", help="The question bank.")
 blueprint_cli = AppGroup("blueprint", help="Paper blueprints.")
 paper_cli = AppGroup("paper", help="Papers drawn from blueprints.")
 exam_cli = AppGroup("exam", help="Exam sessions.")
+report_cli = AppGroup("report", help="Participation and pass-rate reports.")
 
 
 def fail(message: str) -> click.ClickException:
@@ -240,10 +245,31 @@ def demo_command() -> None:
     )
     for exam in demo.open_demo_exams(session):
         click.echo(gettext("Opened exam %(id)s: %(title)s", id=exam.id, title=exam.title))
+    history = demo.load_demo_history(session, current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    if history.exams_opened:
+        click.echo(
+            gettext(
+                "Past exams for the reports: %(exams)s; %(attempts)s graded attempts, "
+                "%(cases)s pre-appointment cases.",
+                exams="、".join(history.exams_opened),
+                attempts=history.attempts,
+                cases=history.cases,
+            )
+        )
     click.echo(gettext("Demo logins (role, username, password):"))
     for login in logins:
         note = "" if login.created else "  " + gettext("(already present; password unchanged)")
         click.echo(f"  {login.role.value:<10} {login.username:<10} {login.password}{note}")
+    if history.scoped_login is not None:
+        scoped = history.scoped_login
+        click.echo(
+            gettext(
+                "HR account limited to %(unit)s: %(username)s / %(password)s",
+                unit=history.scoped_unit,
+                username=scoped.username,
+                password=scoped.password,
+            )
+        )
 
 
 def _bank_paths(paths: tuple[Path, ...]) -> list[Path]:
@@ -650,6 +676,164 @@ def exam_regrade(exam_id: int, dry_run: bool) -> None:
     click.echo(summary)
 
 
+# ---- reports ------------------------------------------------------------------------------
+
+
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _cell(text: object, width: int, right: bool = False) -> str:
+    value = str(text)
+    padding = " " * max(width - _width(value), 0)
+    return padding + value if right else value + padding
+
+
+def _rate_text(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _echo_figures(rows: list[tuple[str, Participation]], first: str) -> None:
+    label_width = max([_width(first)] + [_width(label) for label, _ in rows]) + 2
+    headers = [
+        gettext("Eligible"),
+        gettext("Sat"),
+        gettext("Participation rate"),
+        gettext("Passed"),
+        gettext("Pass rate"),
+        gettext("Mean score"),
+    ]
+    widths = [max(_width(h), 7) + 2 for h in headers]
+    click.echo(
+        _cell(first, label_width)
+        + "".join(_cell(h, w, right=True) for h, w in zip(headers, widths, strict=True))
+    )
+    for label, p in rows:
+        mean = "—" if p.mean_score is None else f"{p.mean_score:.1f}"
+        values = [p.eligible, p.sat, _rate_text(p.participation_rate), p.passed]
+        values += [_rate_text(p.pass_rate), mean]
+        click.echo(
+            _cell(label, label_width)
+            + "".join(_cell(v, w, right=True) for v, w in zip(values, widths, strict=True))
+        )
+
+
+def _echo_report(report: hr_reports.Report) -> None:
+    from app.web.labels import CATEGORY_LABELS
+
+    scope = report.scope.unit.name if report.scope.unit is not None else gettext("All units")
+    click.echo(f"{report.title} · {scope}")
+    t = report.total
+    click.echo(
+        gettext(
+            "Eligible %(eligible)s, sat %(sat)s (participation %(prate)s), passed %(passed)s "
+            "(pass rate %(rate)s), mean score %(mean)s.",
+            eligible=t.eligible,
+            sat=t.sat,
+            prate=_rate_text(t.participation_rate),
+            passed=t.passed,
+            rate=_rate_text(t.pass_rate),
+            mean="—" if t.mean_score is None else f"{t.mean_score:.1f}",
+        )
+    )
+    if report.total_with_make_ups is not None:
+        m = report.total_with_make_ups
+        click.echo(
+            gettext(
+                "With its make-ups: sat %(sat)s, passed %(passed)s (pass rate %(rate)s).",
+                sat=m.sat,
+                passed=m.passed,
+                rate=_rate_text(m.pass_rate),
+            )
+        )
+    if report.exam_lines:
+        click.echo("")
+        _echo_figures([(line.exam.title, line.figures) for line in report.exam_lines], "")
+    top = report.units[0].depth if report.units else 0
+    click.echo("")
+    _echo_figures(
+        [("  " * (line.depth - top) + line.unit.name, line.total) for line in report.units],
+        gettext("Unit"),
+    )
+    click.echo("")
+    _echo_figures(
+        [(str(CATEGORY_LABELS.get(code, code)), p) for code, p in report.by_category],
+        gettext("Category"),
+    )
+    click.echo("")
+    _echo_figures([(rank or "—", p) for rank, p in report.by_rank], gettext("Rank"))
+    click.echo("")
+    click.echo(gettext("Absentees: %(count)s", count=len(report.absentees)))
+
+
+def _report_scope(unit_label: str | None) -> Scope:
+    from app.services.units import find_unit_by_label
+
+    if not unit_label:
+        return Scope()
+    return Scope(find_unit_by_label(get_session(), unit_label))
+
+
+def _write_xlsx(sheets: list, target: Path) -> None:
+    target.write_bytes(exports.xlsx_bytes(sheets))
+    click.echo(gettext("Written to %(path)s", path=target))
+
+
+@report_cli.command("exam")
+@click.argument("exam_id", type=int)
+@click.option("--unit", "unit_label", default=None, help="Only this unit (name or path).")
+@click.option(
+    "--xlsx",
+    "xlsx_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the report as an XLSX workbook.",
+)
+def report_exam(exam_id: int, unit_label: str | None, xlsx_file: Path | None) -> None:
+    """Participation and pass rates of EXAM_ID, by unit, category and rank."""
+    session = get_session()
+    try:
+        scope = _report_scope(unit_label)
+        exam = hr_reports.visible_exam(session, exam_id, scope)
+        report = hr_reports.exam_report(session, exam, scope)
+    except ServiceError as error:
+        raise fail(describe(error)) from None
+    _echo_report(report)
+    if xlsx_file is not None:
+        _write_xlsx(exports.report_sheets(report), xlsx_file)
+
+
+@report_cli.command("year")
+@click.argument("year", type=int)
+@click.option("--unit", "unit_label", default=None, help="Only this unit (name or path).")
+@click.option(
+    "--xlsx",
+    "xlsx_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the report as an XLSX workbook.",
+)
+def report_year(year: int, unit_label: str | None, xlsx_file: Path | None) -> None:
+    """The annual exams opened in YEAR, a pass in a make-up counting for its exam."""
+    from flask import current_app
+
+    session = get_session()
+    try:
+        scope = _report_scope(unit_label)
+        report = hr_reports.year_report(
+            session, year, scope, current_app.config["BABEL_DEFAULT_TIMEZONE"]
+        )
+    except ServiceError as error:
+        raise fail(describe(error)) from None
+    if not report.exams:
+        raise fail(gettext("No annual exam opened in %(year)s.", year=year))
+    _echo_report(report)
+    if xlsx_file is not None:
+        _write_xlsx(exports.report_sheets(report, year=True), xlsx_file)
+
+
 def register(app: Flask) -> None:
     for command in (
         db_cli,
@@ -659,6 +843,7 @@ def register(app: Flask) -> None:
         blueprint_cli,
         paper_cli,
         exam_cli,
+        report_cli,
         demo_command,
     ):
         app.cli.add_command(command)

@@ -239,7 +239,8 @@ def _upsert_answer(
         },
         where=Answer.seq < excluded.seq,
     )
-    return session.execute(statement).rowcount == 1
+    # SQLAlchemy keeps an INSERT's rowcount only when asked (psycopg reports -1 otherwise).
+    return session.execute(statement.execution_options(preserve_rowcount=True)).rowcount == 1
 
 
 # ---- submitting and grading ---------------------------------------------------------------
@@ -499,7 +500,8 @@ def _corrected_keys(session: Session, paper: Paper) -> dict[int, AnswerKey]:
     for item in paper.items:
         old = drawn[item.version_id]
         new = current.get(item.question_id) or old
-        same_options = [k for k, _ in new.options] == [k for k, _ in old.options]
+        # The same letters with other texts are other options: the candidate read the old ones.
+        same_options = [list(o) for o in new.options] == [list(o) for o in old.options]
         source = new if same_options and new.type == old.type else old
         answer = source.answer
         keys[item.version_id] = AnswerKey(

@@ -277,17 +277,32 @@ def candidate_row(session: Session, exam_id: int, cadre_id: int) -> ExamCandidat
 
 
 def start_attempt(
-    session: Session, exam: Exam, cadre: Cadre, now: datetime | None = None
+    session: Session,
+    exam: Exam,
+    cadre: Cadre,
+    now: datetime | None = None,
+    grace_seconds: int = 10,
 ) -> tuple[Attempt, bool]:
     """Start the cadre's attempt, or resume the one in progress; return (attempt, created).
 
     The paper is drawn and frozen now. Two simultaneous starts cannot both
     create an attempt: (exam, cadre, number) is unique, and the loser resumes.
+    An attempt in progress whose time is up is graded first, and not resumed.
     """
+    from app.services.delivery import finalize_if_expired
+
     now = now or utcnow()
     candidate = candidate_row(session, exam.id, cadre.id)
     if candidate is None or candidate.exempt_reason:
         raise NotEligible("not_eligible")
+    # Count before looking for the attempt in progress: a simultaneous start that
+    # commits in between is then found and resumed, not taken for a used attempt.
+    used = (
+        session.scalar(
+            select(func.count()).where(Attempt.exam_id == exam.id, Attempt.cadre_id == cadre.id)
+        )
+        or 0
+    )
     current = session.scalar(
         select(Attempt).where(
             Attempt.exam_id == exam.id,
@@ -296,15 +311,13 @@ def start_attempt(
         )
     )
     if current is not None:
-        return current, False
+        closed_now = finalize_if_expired(session, current, grace_seconds, now)
+        # Resume it; or, when its time just ran out, show it finished unless
+        # another attempt is allowed.
+        if not closed_now or used >= exam.attempts_allowed:
+            return current, False
     if not exam.opens_at <= now < exam.closes_at:
         raise ExamNotOpen("exam_not_open")
-    used = (
-        session.scalar(
-            select(func.count()).where(Attempt.exam_id == exam.id, Attempt.cadre_id == cadre.id)
-        )
-        or 0
-    )
     if used >= exam.attempts_allowed:
         raise NotEligible("no_attempts_left", allowed=exam.attempts_allowed)
     blueprint = to_blueprint(exam.blueprint_snapshot)

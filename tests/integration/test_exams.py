@@ -161,3 +161,15 @@ def test_monitor_counts_per_unit(bank):
         1,
     )
     assert (rows["乙单位"].eligible, rows["乙单位"].in_progress) == (1, 1)
+
+
+def test_starting_again_after_time_ran_out_grades_the_old_attempt_first(bank):
+    cadre = CadreFactory()
+    exam = open_exam(bank, staff_nos=(cadre.staff_no,), attempts=2)
+    first, _ = exams.start_attempt(bank, exam, cadre)
+    first.deadline = exams.utcnow() - timedelta(minutes=5)
+    bank.commit()
+    second, created = exams.start_attempt(bank, exam, cadre)
+    assert created and second.number == 2
+    bank.refresh(first)
+    assert first.status == "expired" and first.graded_at is not None

@@ -6,10 +6,13 @@ with the session cookie and the CSRF token in an X-CSRFToken header.
 
 from __future__ import annotations
 
+import os
+import time
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
 from app.db import get_session
 from app.domain.people import Role
@@ -34,6 +37,9 @@ STATUS_FOR = {
     "attempt_in_progress": 409,
     "blueprint_infeasible": 503,
 }
+# Ids and seqs are 32-bit integer columns; larger numbers in a URL or body would make
+# the database raise (PostgreSQL: integer out of range) instead of answering.
+MAX_INT = 2**31 - 1
 
 
 def api_error(code: str, message: str, status: int) -> Response:
@@ -56,6 +62,8 @@ def require_candidate() -> Response | None:
         return api_error("unauthorized", describe(ServiceError("login_required")), 401)
     if not current_user.has_role(Role.CANDIDATE) or current_user.cadre is None:
         return api_error("forbidden", describe(ServiceError("candidate_only")), 403)
+    if any(isinstance(v, int) and v > MAX_INT for v in (request.view_args or {}).values()):
+        return api_error("not_found", describe(ServiceError("not_found")), 404)
     return None
 
 
@@ -91,8 +99,11 @@ def _own_attempt(attempt_id: int) -> Attempt:
 
 @bp.get("/exams")
 def list_exams() -> Response:
+    session = get_session()
     rows = []
-    for exam, attempt in delivery.exams_for(get_session(), current_user.cadre):
+    for exam, attempt in delivery.exams_for(session, current_user.cadre):
+        if attempt is not None:  # an attempt whose time is up is closed on any access
+            delivery.finalize_if_expired(session, attempt, grace())
         rows.append(
             _exam_summary(exam)
             | {
@@ -111,7 +122,9 @@ def start_attempt(exam_id: int) -> Response:
     session = get_session()
     try:
         exam = exams.get_exam(session, exam_id)
-        attempt, created = exams.start_attempt(session, exam, current_user.cadre)
+        attempt, created = exams.start_attempt(
+            session, exam, current_user.cadre, grace_seconds=grace()
+        )
         delivery.finalize_if_expired(session, attempt, grace())
     except ServiceError as error:
         if error.code == "exam_not_found":
@@ -132,7 +145,10 @@ def get_attempt(attempt_id: int) -> Response:
 
 @bp.put("/attempts/<int:attempt_id>/answers/<int:position>")
 def save_answer(attempt_id: int, position: int) -> Response:
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # "[[[[..." nested past what the parser follows: malformed
+        data = None
     if not isinstance(data, dict):
         return api_error("invalid_input", describe(ServiceError("json_object_required")), 400)
     choice, seq, flagged = data.get("choice"), data.get("seq"), data.get("flagged")
@@ -141,10 +157,11 @@ def save_answer(attempt_id: int, position: int) -> Response:
         or not all(isinstance(k, str) for k in choice)
         or isinstance(seq, bool)
         or not isinstance(seq, int)
-        or seq < 0
+        or not 0 <= seq <= MAX_INT
         or (flagged is not None and not isinstance(flagged, bool))
     ):
         return api_error("invalid_input", describe(ServiceError("answer_shape")), 400)
+    held = _hold_commit_for_fault_test()
     try:
         attempt = _own_attempt(attempt_id)
         outcome = delivery.save_answer(
@@ -152,7 +169,7 @@ def save_answer(attempt_id: int, position: int) -> Response:
         )
     except ServiceError as error:
         return service_error(error)
-    return jsonify(
+    response = jsonify(
         position=outcome.position,
         choice=outcome.choice,
         seq=outcome.seq,
@@ -160,6 +177,38 @@ def save_answer(attempt_id: int, position: int) -> Response:
         deadline=utc_iso(attempt.deadline),
         server_time=utc_iso(utcnow()),
     )
+    if held is not None:
+        _commit_after_reply(held, response)
+    return response
+
+
+# ---- fault injection: the negative control of bench/kill_workers.py ----------------------
+
+
+def _hold_commit_for_fault_test() -> Session | None:
+    """With LAWEXAM_FAULT_ACK_BEFORE_COMMIT=1, and never in production, a save is
+    acknowledged before it is committed: a deliberately broken build that the
+    killed-worker test must catch losing answers. The service's commit only flushes."""
+    if os.environ.get("LAWEXAM_FAULT_ACK_BEFORE_COMMIT") != "1":
+        return None
+    if current_app.config.get("ENV_NAME") == "production":
+        return None
+    session = get_session()
+    session.commit = session.flush  # type: ignore[method-assign]
+    return session
+
+
+def _commit_after_reply(session: Session, response: Response) -> None:
+    """Commit 100 ms after the reply has been sent, like a write-behind buffer."""
+    g.pop("db_session", None)  # the request's teardown would roll it back
+    response.headers["X-Fault-Injected"] = "ack-before-commit"
+
+    def commit() -> None:
+        time.sleep(0.1)
+        Session.commit(session)
+        session.close()
+
+    response.call_on_close(commit)
 
 
 @bp.post("/attempts/<int:attempt_id>/submit")

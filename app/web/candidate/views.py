@@ -91,7 +91,12 @@ def start(exam_id: int) -> Response | str:
     form = StartForm()
     if form.validate_on_submit():
         try:
-            attempt, _ = exams.start_attempt(session, exam, current_user.cadre)
+            attempt, _ = exams.start_attempt(
+                session,
+                exam,
+                current_user.cadre,
+                grace_seconds=current_app.config["SAVE_GRACE_SECONDS"],
+            )
         except (exams.NotEligible, exams.ExamNotOpen, exams.BlueprintInfeasible) as error:
             flash(describe(error), "danger")
             return redirect(url_for(".home"))
