@@ -138,13 +138,17 @@ def finalize_if_expired(
     return finish(session, attempt, "expired", now)
 
 
-def close_expired(session: Session, grace_seconds: int, now: datetime | None = None) -> int:
-    """Grade every attempt whose deadline and grace have passed; return how many."""
+def close_expired(
+    session: Session, grace_seconds: int, now: datetime | None = None, exam_id: int | None = None
+) -> int:
+    """Grade every attempt (of one exam, if given) whose deadline and grace have passed;
+    return how many."""
     now = now or utcnow()
     cutoff = now - timedelta(seconds=grace_seconds)
-    ids = session.scalars(
-        select(Attempt.id).where(Attempt.status == "in_progress", Attempt.deadline < cutoff)
-    ).all()
+    late = select(Attempt.id).where(Attempt.status == "in_progress", Attempt.deadline < cutoff)
+    if exam_id is not None:
+        late = late.where(Attempt.exam_id == exam_id)
+    ids = session.scalars(late).all()
     closed = 0
     for attempt_id in ids:
         attempt = session.get(Attempt, attempt_id)

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateField,
+    FieldList,
+    Form,
+    FormField,
     HiddenField,
+    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -19,11 +26,26 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.domain import bank as core
+from app.domain.blueprints import BANDS, Blueprint, parse_blueprint
+from app.domain.tables import match_headers
+from app.domain.yamltree import LineDict, to_line_tree
+from app.messages import BAND_LABELS, describe, message_for
 from app.models import QuestionVersion
+from app.services.errors import ServiceError
+from app.services.exams import EligibilityRule, ExamRequest
+from app.services.tables import read_table
+from app.timeutil import parse_when
 from app.web.examiner.labels import (
     ANY,
     EDITABLE_STATUS_LABELS,
@@ -31,7 +53,7 @@ from app.web.examiner.labels import (
     STATUS_LABELS,
     TYPE_LABELS,
 )
-from app.web.labels import LAW_STATUS_LABELS
+from app.web.labels import CATEGORY_LABELS, LAW_STATUS_LABELS
 
 OPTION_FIELDS = {key: f"option_{key.lower()}" for key in core.OPTION_KEYS}
 TAG_SEPARATORS = re.compile(r"[,，、;；\s]+")
@@ -318,3 +340,516 @@ class UploadConfirmForm(FlaskForm):
     topic = HiddenField()
     id_prefix = HiddenField()
     mapping = HiddenField()
+
+
+# ---- blueprints and exams -----------------------------------------------------------------
+
+KIND_LABELS = {
+    "pre_appointment": _l("Pre-appointment exam"),
+    "annual": _l("Annual exam"),
+    "make_up": _l("Make-up exam"),
+    "practice": _l("Practice"),
+}
+REVIEW_POLICY_LABELS = {
+    "never": _l("Never"),
+    "after_submit": _l("After submitting"),
+    "after_close": _l("After the exam closes"),
+}
+PARTIAL_CREDIT_LABELS = {
+    "none": _l("All or nothing"),
+    "half": _l("Half the points for a correct subset"),
+}
+MAX_SECTIONS = 10
+MAX_TOPIC_ROWS = 60
+WHOLE_NUMBER = re.compile(r"[+-]?\d+")
+DECIMAL_NUMBER = re.compile(r"[+-]?\d*\.\d+")
+LIST_SEPARATORS = re.compile(r"[\s,，、;；]+")
+EXTENSION_LINE = re.compile(r"^(\S+?)\s*[\s,，:：=]\s*(\d+)$")
+STAFF_NO_COLUMN = {"staff_no": ("工号", "staff_no")}
+
+
+def number_of(text: str | None) -> int | float | str | None:
+    """A number as typed: int, decimal, or the text itself for the validator to refuse."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if WHOLE_NUMBER.fullmatch(text):
+        return int(text)
+    if DECIMAL_NUMBER.fullmatch(text):
+        return float(text)
+    return text
+
+
+def _text_of_number(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+class QuotaRowForm(Form):
+    """One topic quota of a section: a topic of the bank and how many questions from it."""
+
+    name = SelectField(_l("Topic"), validate_choice=False)
+    number = StringField(_l("Questions"), render_kw={"inputmode": "numeric"})
+
+
+class DifficultyForm(Form):
+    easy = StringField(BAND_LABELS["easy"], render_kw={"inputmode": "numeric"})
+    medium = StringField(BAND_LABELS["medium"], render_kw={"inputmode": "numeric"})
+    hard = StringField(BAND_LABELS["hard"], render_kw={"inputmode": "numeric"})
+
+
+class SectionForm(Form):
+    title = StringField(_l("Section title"), filters=[strip], render_kw={"maxlength": 200})
+    qtype = SelectField(_l("Question type"), choices=choices(TYPE_LABELS), validate_choice=False)
+    count = StringField(_l("Questions"), render_kw={"inputmode": "numeric"})
+    points = StringField(_l("Points each"), render_kw={"inputmode": "decimal"})
+    partial_credit = SelectField(
+        _l("Scoring"), choices=choices(PARTIAL_CREDIT_LABELS), validate_choice=False
+    )
+    topics = FieldList(FormField(QuotaRowForm), max_entries=MAX_TOPIC_ROWS)
+    difficulty = FormField(DifficultyForm)
+
+    def is_blank(self) -> bool:
+        """Nothing typed: a section added and left empty is dropped, not refused."""
+        typed = [self.title.data, self.count.data, self.points.data]
+        typed += [row.form.number.data for row in self.topics]
+        typed += [field.data for field in self.difficulty]
+        return not any((value or "").strip() for value in typed)
+
+
+def _located_tree(
+    definition: dict[str, Any], places: dict[str, Any]
+) -> tuple[LineDict, dict[int, str]]:
+    """The definition as the validator's tree, each part on a line of its own.
+
+    The validator names problems by line; numbering the parts lets each problem
+    be put back beside the input it came from (`lines` maps line -> input id).
+    """
+    lines: dict[int, str] = {}
+
+    def line(place: str) -> int:
+        lines[len(lines) + 1] = place
+        return len(lines)
+
+    tree = to_line_tree(definition)
+    tree.line = line("")
+    for key in tree:
+        tree.key_lines[key] = line(places.get(key, ""))
+    sections = tree["sections"]
+    sections.line = tree.key_lines["sections"]
+    for index, (section, where) in enumerate(zip(sections, places["items"], strict=True)):
+        section.line = sections.item_lines[index] = line(where[""])
+        for key in section:
+            section.key_lines[key] = line(where.get(key, where[""]))
+        for key in ("topics", "difficulty"):
+            quota = section.get(key)
+            if isinstance(quota, LineDict):
+                quota.line = section.key_lines[key]
+                for name in quota:
+                    quota.key_lines[name] = line(where.get(f"{key}.{name}", where[key]))
+    return tree, lines
+
+
+class BlueprintForm(FlaskForm):
+    """A blueprint's fields and its sections; `check()` validates as the service will and
+    puts each problem in `problems`, keyed by the id of the input it is about."""
+
+    blueprint_id = StringField(
+        _l("Id"),
+        filters=[strip],
+        validators=[Length(max=core.MAX_ID_LENGTH)],
+        description=_l("Such as annual-2026: lowercase letters, digits and hyphens."),
+    )
+    title = StringField(_l("Title"), filters=[strip], validators=[Length(max=200)])
+    kind = SelectField(_l("Exam kind"), choices=choices(KIND_LABELS), validate_choice=False)
+    time_limit_minutes = StringField(_l("Time limit (minutes)"), render_kw={"inputmode": "numeric"})
+    pass_score = StringField(_l("Pass score"), render_kw={"inputmode": "decimal"})
+    shuffle_questions = BooleanField(_l("Shuffle the questions within each section"))
+    shuffle_options = BooleanField(_l("Shuffle the options of each question"))
+    sections = FieldList(FormField(SectionForm), min_entries=1, max_entries=MAX_SECTIONS)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.problems: dict[str, list[str]] = {}
+        self.topic_choices: list[SelectChoice] = []
+        self.checked: Blueprint | None = None
+
+    def set_topics(self, topics: list[str]) -> None:
+        """Offer the bank's topics, and any the blueprint names that the bank lacks."""
+        known = list(topics)
+        for entry in self.sections:
+            for row in entry.form.topics:
+                name = row.form.name.data
+                if name and name not in known:
+                    known.append(name)
+        self.topic_choices = [SelectChoice("", "—")] + [SelectChoice(t, t) for t in known]
+        for entry in self.sections:
+            for row in entry.form.topics:
+                row.form.name.choices = self.topic_choices
+
+    def blank_section(self) -> SectionForm:
+        """A section with placeholder indexes, for the page script to copy."""
+        return SectionForm(prefix=f"{self.sections.name}-__S__-")
+
+    def blank_topic_row(self) -> QuotaRowForm:
+        row = QuotaRowForm(prefix=f"{self.sections.name}-__S__-topics-__T__-")
+        row.name.choices = self.topic_choices
+        return row
+
+    def _parts(self) -> tuple[dict[str, Any], dict[str, Any], dict[str, list[str]]]:
+        """The definition as typed, where each part was typed, and problems of shape."""
+        problems: dict[str, list[str]] = {}
+
+        def problem(place: str, message: str) -> None:
+            problems.setdefault(place, []).append(message)
+
+        def number(field: Any) -> int | float | str | None:
+            value = number_of(field.data)
+            if value is None:
+                problem(field.id, gettext("Enter a number."))
+            return value
+
+        definition: dict[str, Any] = {
+            "id": self.blueprint_id.data or "",
+            "title": self.title.data or "",
+            "kind": self.kind.data or "",
+            "time_limit_minutes": number(self.time_limit_minutes),
+            "pass_score": number(self.pass_score),
+            "shuffle_questions": bool(self.shuffle_questions.data),
+            "shuffle_options": bool(self.shuffle_options.data),
+            "sections": [],
+        }
+        places: dict[str, Any] = {
+            "id": self.blueprint_id.id,
+            "title": self.title.id,
+            "kind": self.kind.id,
+            "time_limit_minutes": self.time_limit_minutes.id,
+            "pass_score": self.pass_score.id,
+            "sections": self.sections.id,
+            "items": [],
+        }
+        for entry in self.sections:
+            section: SectionForm = entry.form
+            if section.is_blank():
+                continue
+            data: dict[str, Any] = {
+                "title": section.title.data or "",
+                "type": section.qtype.data or "",
+                "count": number(section.count),
+                "points": number(section.points),
+            }
+            where = {
+                "": entry.id,
+                "title": section.title.id,
+                "type": section.qtype.id,
+                "count": section.count.id,
+                "points": section.points.id,
+                "partial_credit": section.partial_credit.id,
+                "topics": section.topics.id,
+                "difficulty": section.difficulty.id,
+            }
+            if data["type"] == "multiple":
+                data["partial_credit"] = section.partial_credit.data or "none"
+            topics: dict[str, Any] = {}
+            for row in section.topics:
+                name = (row.form.name.data or "").strip()
+                if not name and not (row.form.number.data or "").strip():
+                    continue
+                if not name:
+                    problem(row.form.name.id, gettext("Choose a topic."))
+                elif name in topics:
+                    problem(row.form.name.id, gettext("%(topic)s is listed twice.", topic=name))
+                else:
+                    topics[name] = number(row.form.number)
+                    where[f"topics.{name}"] = row.form.number.id
+            if topics:
+                data["topics"] = topics
+            bands = {}
+            for band, field in section.difficulty.form._fields.items():
+                where[f"difficulty.{band}"] = field.id
+                if (field.data or "").strip():
+                    bands[band] = number_of(field.data)
+            if bands:  # a band left empty beside others asks for none of it
+                data["difficulty"] = {band: bands.get(band, 0) for band in BANDS}
+            definition["sections"].append(data)
+            places["items"].append(where)
+        return definition, places, problems
+
+    def definition(self) -> dict[str, Any]:
+        """The blueprint as the mapping the service stores."""
+        return self._parts()[0]
+
+    def check(self) -> Blueprint | None:
+        """Validate as the service will; place every problem; the blueprint when none."""
+        definition, places, problems = self._parts()
+        for field in (self.blueprint_id, self.title):
+            for message in field.errors:
+                problems.setdefault(field.id, []).append(str(message))
+        tree, lines = _located_tree(definition, places)
+        blueprint, errors = parse_blueprint("", tree)
+        for error in errors:
+            place = lines.get(error.line, "")
+            if place and place in problems:
+                continue  # the problem of shape there already says it
+            problems.setdefault(place, []).append(message_for(error.code, error.param_dict))
+        self.problems = problems
+        self.checked = None if problems else blueprint
+        return self.checked
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        return self.check() is not None and valid
+
+    def show_errors(self, messages: list[str]) -> None:
+        """Messages about the blueprint as a whole."""
+        self.problems.setdefault("", []).extend(messages)
+
+    def problem_list(self) -> list[dict[str, str]]:
+        return [
+            {"field": place, "message": message}
+            for place, messages in self.problems.items()
+            for message in messages
+        ]
+
+    @staticmethod
+    def data_of(mapping: dict[str, Any]) -> dict[str, Any]:
+        """Initial form data showing a stored blueprint mapping."""
+        sections = []
+        for section in mapping.get("sections", []):
+            difficulty = section.get("difficulty") or {}
+            sections.append(
+                {
+                    "title": section.get("title", ""),
+                    "qtype": section.get("type", ""),
+                    "count": _text_of_number(section.get("count")),
+                    "points": _text_of_number(section.get("points")),
+                    "partial_credit": section.get("partial_credit", "none"),
+                    "topics": [
+                        {"name": name, "number": str(number)}
+                        for name, number in (section.get("topics") or {}).items()
+                    ],
+                    "difficulty": {
+                        band: str(difficulty.get(band, 0)) if difficulty else "" for band in BANDS
+                    },
+                }
+            )
+        return {
+            "blueprint_id": mapping.get("id", ""),
+            "title": mapping.get("title", ""),
+            "kind": mapping.get("kind", ""),
+            "time_limit_minutes": _text_of_number(mapping.get("time_limit_minutes")),
+            "pass_score": _text_of_number(mapping.get("pass_score")),
+            "shuffle_questions": mapping.get("shuffle_questions", True),
+            "shuffle_options": mapping.get("shuffle_options", True),
+            "sections": sections,
+        }
+
+
+NEW_BLUEPRINT = {
+    "kind": "annual",
+    "time_limit_minutes": 60,
+    "pass_score": 60,
+    "sections": [{"type": "single", "points": 1}],
+}
+
+
+def split_list(text: str | None) -> list[str]:
+    """Items typed one a line or separated by commas, in order, each once."""
+    return list(dict.fromkeys(item for item in LIST_SEPARATORS.split(text or "") if item))
+
+
+def parse_extensions(text: str) -> dict[str, int]:
+    """`staff_no minutes` lines as a dict; a line written otherwise is a shape error."""
+    extensions: dict[str, int] = {}
+    for number, line in enumerate(normalise_newlines(text).split("\n"), start=1):
+        if not line.strip():
+            continue
+        match = EXTENSION_LINE.match(line.strip())
+        if match is None or not 1 <= int(match.group(2)) <= 600:
+            raise ValidationError(
+                gettext(
+                    "Line %(n)s: write a staff number and 1 to 600 minutes, such as T00012 15.",
+                    n=number,
+                )
+            )
+        extensions[match.group(1)] = int(match.group(2))
+    return extensions
+
+
+def staff_numbers_in_file(filename: str, content: bytes) -> list[str]:
+    """The 工号 / staff_no column of an uploaded CSV or XLSX file."""
+    try:
+        rows = read_table(filename, content)
+    except ServiceError as error:
+        raise ValidationError(describe(error)) from None
+    if not rows:
+        raise ValidationError(message_for("empty_file"))
+    columns, _ = match_headers(rows[0], STAFF_NO_COLUMN)
+    if "staff_no" not in columns:
+        raise ValidationError(message_for("missing_column", {"column": "工号 / staff_no"}))
+    index = columns["staff_no"]
+    numbers = [row[index].strip() for row in rows[1:] if index < len(row) and row[index].strip()]
+    if not numbers:
+        raise ValidationError(message_for("no_rows"))
+    return list(dict.fromkeys(numbers))
+
+
+class ExamForm(FlaskForm):
+    """Opening an exam: which blueprint, when, for whom, on what terms."""
+
+    blueprint = SelectField(_l("Blueprint"), validate_choice=False)
+    title = StringField(_l("Title"), filters=[strip], validators=[InputRequired(), Length(max=200)])
+    kind = SelectField(_l("Exam kind"), choices=choices(KIND_LABELS))
+    original_exam = SelectField(
+        _l("Original exam"),
+        validate_choice=False,
+        description=_l("Make-up exams only: those who failed or missed it may sit."),
+    )
+    opens_at = StringField(_l("Opens at"), render_kw={"type": "datetime-local"})
+    closes_at = StringField(_l("Closes at"), render_kw={"type": "datetime-local"})
+    time_limit_minutes = IntegerField(
+        _l("Time limit (minutes)"),
+        validators=[Optional(), NumberRange(min=1, max=600)],
+        render_kw={"min": 1, "max": 600},
+    )
+    attempts_allowed = IntegerField(
+        _l("Attempts allowed"),
+        default=1,
+        validators=[InputRequired(), NumberRange(min=1, max=20)],
+        render_kw={"min": 1, "max": 20},
+    )
+    review_policy = SelectField(
+        _l("Candidates may review their answers"),
+        choices=choices(REVIEW_POLICY_LABELS),
+        default="after_submit",
+    )
+    everyone = BooleanField(_l("Every cadre on the roster"))
+    units = SelectMultipleField(
+        _l("Units, each with its subunits"),
+        coerce=int,
+        validate_choice=False,
+        render_kw={"size": 8},
+    )
+    categories = CheckboxesField(_l("Categories"), choices=choices(CATEGORY_LABELS))
+    ranks = StringField(
+        _l("Ranks"),
+        validators=[Length(max=2000)],
+        description=_l("Separated by commas, such as 一级主任科员, 二级主任科员."),
+    )
+    staff_nos = TextAreaField(
+        _l("Staff numbers"),
+        validators=[Length(max=200_000)],
+        render_kw={"rows": 4},
+        description=_l("One a line or separated by commas; they are added to those chosen above."),
+    )
+    staff_file = FileField(
+        _l("Or upload them"),
+        validators=[FileAllowed(["csv", "xlsx"], _l("Only .csv and .xlsx files are accepted."))],
+        description=_l("A .csv or .xlsx file with a 工号 or staff_no column."),
+    )
+    extensions = TextAreaField(
+        _l("Personal time extensions"),
+        validators=[Length(max=20_000)],
+        render_kw={"rows": 3},
+        description=_l(
+            "One line per candidate: staff number and extra minutes, such as T00012 15."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.file_staff_nos: list[str] = []
+        self.general_errors: list[str] = []
+        self.shortfalls: list[str] = []
+
+    @staticmethod
+    def _moment(field: Any) -> datetime:
+        try:
+            return parse_when(field.data or "", current_app.config["BABEL_DEFAULT_TIMEZONE"])
+        except ValueError:
+            raise ValidationError(gettext("Enter a date and time.")) from None
+
+    def validate_opens_at(self, field: Any) -> None:
+        self._moment(field)
+
+    def validate_closes_at(self, field: Any) -> None:
+        self._moment(field)
+
+    def validate_extensions(self, field: Any) -> None:
+        parse_extensions(field.data or "")
+
+    def validate_staff_file(self, field: Any) -> None:
+        upload = field.data
+        if upload and getattr(upload, "filename", ""):
+            self.file_staff_nos = staff_numbers_in_file(upload.filename, upload.read())
+
+    def staff_list(self) -> list[str]:
+        return list(dict.fromkeys([*split_list(self.staff_nos.data), *self.file_staff_nos]))
+
+    def keep_uploaded_numbers(self) -> int:
+        """Move the numbers read from an upload into the text box, so a page shown again
+        keeps them (a file input cannot be filled back in); return how many were read."""
+        if self.file_staff_nos:
+            self.staff_nos.data = "\n".join(self.staff_list())
+        return len(self.file_staff_nos)
+
+    def rule(self) -> EligibilityRule:
+        return EligibilityRule(
+            everyone=bool(self.everyone.data),
+            unit_ids=tuple(self.units.data or ()),
+            categories=tuple(self.categories.data or ()),
+            ranks=tuple(split_list(self.ranks.data)),
+            staff_nos=tuple(self.staff_list()),
+        )
+
+    @property
+    def original_exam_id(self) -> int | None:
+        value = self.original_exam.data or ""
+        return int(value) if self.kind.data == "make_up" and value.isdigit() else None
+
+    def exam_request(self) -> ExamRequest:
+        return ExamRequest(
+            blueprint_id=self.blueprint.data or "",
+            title=self.title.data or "",
+            kind=self.kind.data or "",
+            opens_at=self._moment(self.opens_at),
+            closes_at=self._moment(self.closes_at),
+            rule=self.rule(),
+            time_limit_minutes=self.time_limit_minutes.data,
+            attempts_allowed=self.attempts_allowed.data or 1,
+            review_policy=self.review_policy.data or "",
+            original_exam_id=self.original_exam_id,
+            extensions=parse_extensions(self.extensions.data or ""),
+        )
+
+    def show_error(self, code: str, message: str) -> None:
+        """Put a refusal of the service beside the field it is about."""
+        field = {
+            "blueprint_not_found": self.blueprint,
+            "bad_exam_kind": self.kind,
+            "bad_review_policy": self.review_policy,
+            "exam_title_required": self.title,
+            "exam_window_empty": self.closes_at,
+            "bad_attempts_allowed": self.attempts_allowed,
+            "bad_time_limit_minutes": self.time_limit_minutes,
+            "make_up_needs_original": self.original_exam,
+            "exam_not_found": self.original_exam,
+            "unit_not_found": self.units,
+            "unknown_staff_numbers": self.staff_nos,
+            "extension_not_eligible": self.extensions,
+        }.get(code)
+        if field is None:
+            self.general_errors.append(message)
+        else:
+            field.errors = [*field.errors, message]
+
+
+class ExtensionForm(FlaskForm):
+    staff_no = StringField(
+        _l("Staff number"), filters=[strip], validators=[InputRequired(), Length(max=40)]
+    )
+    minutes = IntegerField(
+        _l("Extra minutes"),
+        validators=[InputRequired(), NumberRange(min=0, max=600)],
+        render_kw={"min": 0, "max": 600},
+        description=_l("The total extra time; 0 takes it away."),
+    )
