@@ -12,13 +12,16 @@ from __future__ import annotations
 import argparse
 import platform
 import random
+import re
+import statistics
 import tempfile
 import time
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
+from werkzeug.security import generate_password_hash
 
 from app import create_app
 from app.db import get_session, make_engine
@@ -150,26 +153,52 @@ def main() -> None:
                 started = time.perf_counter()
                 work()
                 timings[name] = time.perf_counter() - started
-            page = None
+            pages = {}
             if "hr.exam_report" in app.view_functions:
-                admin = User(username="bench", password_hash="x", role_rows=[UserRole(role="hr")])
-                session.add(admin)
-                session.commit()
-                client = app.test_client()
-                with client.session_transaction() as web_session:
-                    web_session["_user_id"] = str(admin.id)
-                    web_session["_fresh"] = True
-                client.get(f"/hr/reports/exams/{exam_id}")
-                started = time.perf_counter()
-                response = client.get(f"/hr/reports/exams/{exam_id}")
-                page = time.perf_counter() - started
-                assert response.status_code == 200, response.status_code
+                pages = _time_pages(app, session, exam_id)
     print(f"machine: {platform.machine()}, python {platform.python_version()}")
     print(f"attempts: {args.attempts}")
     for name, seconds in timings.items():
         print(f"{name}: {seconds * 1000:.0f} ms")
-    if page is not None:
-        print(f"HR exam report page (HTML): {page * 1000:.0f} ms (target < 1000 ms)")
+    for name, seconds in pages.items():
+        print(f"{name}: {seconds * 1000:.0f} ms (target < 1000 ms)")
+
+
+def _time_pages(app, session, exam_id: int) -> dict[str, float]:
+    """Sign an HR account in through the login form and time each page (median of 5)."""
+    password = "bench-password"
+    hr = User(
+        username="bench",
+        password_hash=generate_password_hash(password, method="pbkdf2:sha256:1000"),
+        role_rows=[UserRole(role="hr")],
+    )
+    session.add(hr)
+    session.commit()
+    client = app.test_client()
+    login = client.get("/auth/login").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', login).group(1)
+    signed_in = client.post(
+        "/auth/login", data={"username": "bench", "password": password, "csrf_token": token}
+    )
+    assert signed_in.status_code == 302, signed_in.status_code
+    bureau = session.scalar(select(Unit.id).where(Unit.name == "局0"))
+    year = session.get(Exam, exam_id).opens_at.year
+    urls = {
+        "HR exam report page (HTML)": f"/hr/reports/exams/{exam_id}",
+        "HR exam report, one bureau (HTML)": f"/hr/reports/exams/{exam_id}?unit={bureau}",
+        "HR year report page (HTML)": f"/hr/reports/years/{year}",
+        "HR exam report download (XLSX)": f"/hr/reports/exams/{exam_id}/export.xlsx",
+    }
+    timings = {}
+    for name, url in urls.items():
+        samples = []
+        for _ in range(6):  # the first warms the caches and is not counted
+            started = time.perf_counter()
+            response = client.get(url)
+            samples.append(time.perf_counter() - started)
+            assert response.status_code == 200, (url, response.status_code)
+        timings[name] = statistics.median(samples[1:])
+    return timings
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from app.domain.bank import load_bank
 from app.domain.people import Role
@@ -72,6 +73,32 @@ MATRIX: list[tuple[str, str, object]] = [
     ("POST", "/hr/roster/import", (H, A)),
     ("POST", "/hr/roster/import/confirm", (H, A)),
     ("POST", "/hr/roster/import/credentials", (H, A)),
+    ("GET", "/examiner/analysis", (E,)),
+    ("GET", "/examiner/analysis/exams/{exam_id}", (E,)),
+    ("GET", "/examiner/analysis/exams/{exam_id}/export.xlsx", (E,)),
+    ("POST", "/examiner/analysis/questions/{question_id}/review", (E,)),
+    ("GET", "/hr/cadres", (H, A)),
+    ("GET", "/hr/cadres/export.{fmt}", (H, A)),
+    ("GET", "/hr/cadres/{cadre_id}", (H, A)),
+    ("GET", "/hr/cases", (H, A)),
+    ("GET", "/hr/cases/export.{fmt}", (H, A)),
+    ("GET", "/hr/cases/new", (H, A)),
+    ("POST", "/hr/cases/new", (H, A)),
+    ("GET", "/hr/cases/{case_id}", (H, A)),
+    ("POST", "/hr/cases/{case_id}/make-up", (H, A)),
+    ("POST", "/hr/cases/{case_id}/cancel", (H, A)),
+    ("GET", "/hr/cases/{case_id}/report", (H, A)),
+    ("GET", "/hr/verify", (H, A)),
+    ("GET", "/hr/reports", (H, A)),
+    ("GET", "/hr/reports/exams/{exam_id}", (H, A)),
+    ("GET", "/hr/reports/exams/{exam_id}/export.xlsx", (H, A)),
+    ("GET", "/hr/reports/exams/{exam_id}/absentees.csv", (H, A)),
+    ("GET", "/hr/reports/exams/{exam_id}/exemptions", (H, A)),
+    ("POST", "/hr/reports/exams/{exam_id}/exemptions", (H, A)),
+    ("POST", "/hr/reports/exams/{exam_id}/exemptions/{cadre_id}/lift", (H, A)),
+    ("GET", "/hr/reports/years/{year}", (H, A)),
+    ("GET", "/hr/reports/years/{year}/export.csv", (H, A)),
+    ("GET", "/hr/reports/years/{year}/absentees.xlsx", (H, A)),
     ("GET", "/admin/", (A,)),
     ("GET", "/admin/users", (A,)),
     ("GET", "/admin/users/new", (A,)),
@@ -109,6 +136,7 @@ def test_route_allows_exactly_its_roles(client, db_session, case, visitor):
         question_id=question_id,
         exam_id=exam_id,
         blueprint_id=blueprint_id,
+        **_hr_objects(db_session, template, exam_id),
     )
     if visitor is not None:
         user = make_user(visitor)
@@ -262,6 +290,29 @@ def _an_exam(session) -> int:
         ),
     )
     return exam.id
+
+
+def _hr_objects(session, template: str, exam_id: int) -> dict[str, int]:
+    """A cadre (the exam's candidate when there is an exam), a case for it, a year, a format."""
+    if not any(name in template for name in ("{cadre_id}", "{case_id}", "{year}", "{fmt}")):
+        return {}
+    from app.models import Appointment, ExamCandidate
+
+    cadre_id = (
+        session.scalar(select(ExamCandidate.cadre_id).where(ExamCandidate.exam_id == exam_id))
+        if exam_id
+        else CadreFactory().id
+    )
+    case = Appointment(
+        cadre_id=cadre_id,
+        proposed_post="局长",
+        appointing_body="市委",
+        exam_id=exam_id or None,
+        verification_code="MATRIXMATRIXMATR",
+    )
+    session.add(case)
+    session.commit()
+    return {"cadre_id": cadre_id, "case_id": case.id, "year": utcnow().year, "fmt": "xlsx"}
 
 
 def test_every_route_is_in_the_matrix(app):

@@ -53,6 +53,10 @@ class UserEditForm(FlaskForm):
         _l("Linked cadre (staff number)"), validators=[Optional(), Length(max=40)]
     )
     active = BooleanField(_l("Active (may sign in)"))
+    # Not sent (an older form): the scope stays as it is; an unknown unit is refused later.
+    scope_unit_id = SelectField(
+        _l("HR scope: sees only this unit and those below it"), coerce=int, validate_choice=False
+    )
 
 
 class ActionForm(FlaskForm):

@@ -13,7 +13,7 @@ from app.db import get_session
 from app.domain.people import Role
 from app.messages import describe
 from app.models import Unit, User
-from app.services import accounts, audit_log, overview, units
+from app.services import accounts, audit_log, hr_scope, overview, units
 from app.services.errors import NotFound, ServiceError
 from app.web.access import client_ip, role_required
 from app.web.admin.forms import (
@@ -105,9 +105,11 @@ def user_create() -> Response | str:
 def user_edit(user_id: int) -> Response | str:
     user = _user_or_404(user_id)
     form = UserEditForm(obj=user)
+    form.scope_unit_id.choices = [SelectChoice(0, _l("(all units)")), *_unit_choices()[1:]]
     if request.method == "GET":
         form.roles.data = sorted(role.value for role in user.roles)
         form.cadre_staff_no.data = user.cadre.staff_no if user.cadre else ""
+        form.scope_unit_id.data = user.scope_unit_id or 0
     if form.validate_on_submit():
         try:
             accounts.update_user(
@@ -119,6 +121,9 @@ def user_edit(user_id: int) -> Response | str:
                 active=form.active.data,
                 cadre_staff_no=form.cadre_staff_no.data or None,
                 ip=client_ip(),
+            )
+            hr_scope.set_scope_unit(
+                get_session(), current_user.id, user, form.scope_unit_id.data or None, client_ip()
             )
         except ServiceError as error:
             get_session().rollback()

@@ -111,4 +111,5 @@ def question_diff(question_id: str) -> str:
 
 
 # Routes in sibling modules register themselves on `bp` when imported.
-from app.web.examiner import bank_files, editing, review  # noqa: E402, F401
+import app.web.examiner.analysis  # noqa: E402, F401
+from app.web.examiner import bank_files, blueprints, editing, exams, review  # noqa: E402, F401

@@ -1,6 +1,12 @@
-"""HR's pages: the roster overview and the roster import."""
+"""HR's pages: the roster overview and the roster import.
+
+Cadre records, pre-appointment cases and reports are in sibling modules that
+add their routes to this blueprint (imported at the bottom).
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import gettext
@@ -9,12 +15,20 @@ from flask_login import current_user
 from app.db import get_session
 from app.domain.people import Role
 from app.messages import describe
-from app.services import overview, roster, uploads
+from app.services import cadres, overview, roster, uploads
 from app.services.errors import InvalidInput, NotFound
 from app.web.access import client_ip, role_required
+from app.web.hr.common import current_scope
 from app.web.hr.forms import ConfirmForm, RosterUploadForm
+from app.web.hr.labels import TEMPLATE_LABELS
 
 bp = Blueprint("hr", __name__, url_prefix="/hr")
+
+
+@bp.context_processor
+def labels() -> dict[str, Any]:
+    return TEMPLATE_LABELS
+
 
 ROSTER_UPLOAD = "roster"
 
@@ -23,9 +37,11 @@ ROSTER_UPLOAD = "roster"
 @role_required(Role.HR)
 def home() -> str:
     session = get_session()
+    scope = current_scope()
     return render_template(
         "hr/home.html",
-        counts=overview.roster_counts(session),
+        scope=scope,
+        counts=cadres.roster_counts(session, scope),
         imports=overview.recent_events(session, "roster.import", limit=5),
     )
 
@@ -110,3 +126,7 @@ def roster_credentials() -> Response:
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=initial-passwords.csv"},
     )
+
+
+# Routes in sibling modules register themselves on `bp` when imported.
+from app.web.hr import cases, records, reports  # noqa: E402, F401
