@@ -65,7 +65,8 @@ def histogram(scores: Sequence[float], width: float, maximum: float) -> list[tup
     if width <= 0:
         raise ValueError("width must be positive")
     bins = max(math.ceil(maximum / width), 1)
-    counts = Counter(min(int(score // width), bins - 1) for score in scores)
+    # Rounded before flooring: 2 / 0.4 is 4.999… in floating point, yet 2 belongs in bin 5.
+    counts = Counter(min(math.floor(round(score / width, 9)), bins - 1) for score in scores)
     return [(index * width, counts.get(index, 0)) for index in range(bins)]
 
 

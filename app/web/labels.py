@@ -53,4 +53,11 @@ ACTION_LABELS = {
     "exam.extension": _l("Extra time given"),
     "exam.regrade": _l("Exam regraded"),
     "attempt.regrade": _l("Score corrected by regrading"),
+    "question.sent_to_review": _l("Question sent to review by item analysis"),
+    "exam.exempt": _l("Exemption granted"),
+    "exam.exempt_lifted": _l("Exemption lifted"),
+    "appointment.register": _l("Pre-appointment case registered"),
+    "appointment.make_up": _l("Make-up opened for a case"),
+    "appointment.cancel": _l("Pre-appointment case cancelled"),
+    "user.scope_changed": _l("HR scope changed"),
 }

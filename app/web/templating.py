@@ -42,8 +42,12 @@ LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 def navigation() -> list[tuple[str, Any]]:
     if not current_user.is_authenticated or current_user.must_change_password:
         return []
+    # A unit-scoped HR account cannot import rosters (they reach the whole city).
+    scoped = current_user.scope_unit_id is not None and not current_user.has_role(Role.ADMIN)
     return [
-        (endpoint, label) for roles, endpoint, label in NAVIGATION if current_user.has_role(*roles)
+        (endpoint, label)
+        for roles, endpoint, label in NAVIGATION
+        if current_user.has_role(*roles) and not (scoped and endpoint == "hr.roster_upload")
     ]
 
 

@@ -223,3 +223,12 @@ def test_an_admin_sees_everything_even_with_a_scope_set(client, db_session, city
     assert admin.scope_unit_id is not None
     page = text(client.get(f"/hr/reports/exams/{city.exam.id}"))
     assert "虎庄镇" in page
+
+
+def test_a_scoped_hr_account_cannot_import_a_roster(client, city, scoped):
+    # A roster may create units and accounts anywhere in the city.
+    assert client.get("/hr/roster/import").status_code == 403
+    assert (
+        post_form(client, "/hr/roster/import/confirm", {"token": "x"}, page="/hr/").status_code
+        == 403
+    )

@@ -67,3 +67,8 @@ def test_item_flags():
     # The strong candidates get it wrong: negative discrimination is flagged.
     upside_down = analysis.item_stats([0, 0, 1, 1], [9, 8, 3, 2], [0, 0, 1, 1])
     assert upside_down.discrimination < 0 and "weak_discrimination" in upside_down.flags
+
+
+def test_histogram_with_fractional_bin_width():
+    # 2 / 0.4 is 4.999… in floating point; the score still belongs to the bin starting at 2.0.
+    assert analysis.histogram([2.0], 0.4, 4)[5] == (pytest.approx(2.0), 1)

@@ -29,6 +29,7 @@ STATUS_BADGES = {
 
 REVIEW_REASON_LABELS = {
     "law_changed": _l("The cited law was amended or repealed"),
+    "item_analysis": _l("Item analysis flagged it (too easy, too hard or weak discrimination)"),
 }
 
 JUDGE_LABELS = {True: _l("True"), False: _l("False")}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -46,10 +46,17 @@ def home() -> str:
     )
 
 
+def _refuse_scoped_hr() -> None:
+    """A roster may create units and accounts anywhere: only city-wide HR and admins import."""
+    if current_user.scope_unit_id is not None and not current_user.has_role(Role.ADMIN):
+        abort(403)
+
+
 @bp.route("/roster/import", methods=["GET", "POST"])
 @role_required(Role.HR, Role.ADMIN)
 def roster_upload() -> str:
     """Upload a roster and see what it would do, or every bad row, before anything changes."""
+    _refuse_scoped_hr()
     form = RosterUploadForm()
     if not form.validate_on_submit():
         return render_template("hr/roster_upload.html", form=form)
@@ -78,6 +85,7 @@ def roster_upload() -> str:
 @bp.route("/roster/import/confirm", methods=["POST"])
 @role_required(Role.HR, Role.ADMIN)
 def roster_confirm() -> Response | str:
+    _refuse_scoped_hr()
     form = ConfirmForm()
     if not form.validate_on_submit():
         return redirect(url_for("hr.roster_upload"))
