@@ -65,6 +65,10 @@ def _read_xlsx(content: bytes) -> list[list[str]]:
         while rows and not any(cell.strip() for cell in rows[-1]):
             rows.pop()
         return rows
+    except InvalidInput:
+        raise
+    except Exception:  # read-only mode parses the sheet row by row: damage shows only here
+        raise InvalidInput("broken_xlsx") from None
     finally:
         workbook.close()
 

@@ -8,7 +8,7 @@ import re
 import time
 import uuid
 
-from flask import Flask, Response, g, jsonify, redirect, request, url_for
+from flask import Flask, Response, abort, g, jsonify, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -50,23 +50,44 @@ VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 access_log = logging.getLogger("lawexam.access")
 
 
+def request_id() -> str:
+    """This request's id: a proxy's, kept so one request can be followed across services."""
+    if "request_id" not in g:
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        g.request_id = incoming if VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    return g.request_id
+
+
 def register(app: Flask) -> None:
     @app.before_request
     def start_request() -> None:
-        # Keep a proxy's request id so one request can be followed across services.
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        g.request_id = incoming if VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id()
         g.started = time.perf_counter()
+
+    def limit_api_bodies() -> None:
+        # API bodies are a few hundred bytes; MAX_CONTENT_LENGTH is sized for uploads.
+        if not request.path.startswith("/api/"):
+            return
+        limit = app.config.get("API_MAX_CONTENT_LENGTH")
+        if limit is None:
+            return
+        request.max_content_length = limit  # also bounds a body sent without a length
+        if request.content_length is not None and request.content_length > limit:
+            abort(413)
+
+    # First of all hooks, so that nothing (the CSRF check parsing a form) reads the body.
+    app.before_request_funcs.setdefault(None, []).insert(0, limit_api_bodies)
 
     @app.after_request
     def log_request(response: Response) -> Response:
-        response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
+        # A hook that ran before start_request (CSRF) may have refused the request already.
+        response.headers[REQUEST_ID_HEADER] = request_id()
         if request.endpoint != "static":
             elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
             access_log.info(
                 json.dumps(
                     {
-                        "request_id": g.get("request_id"),
+                        "request_id": request_id(),
                         "method": request.method,
                         "path": request.path,
                         "status": response.status_code,

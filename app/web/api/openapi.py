@@ -128,6 +128,7 @@ SCHEMAS: dict[str, Any] = {
             "seq": {
                 "type": "integer",
                 "minimum": 0,
+                "maximum": 2**31 - 1,
                 "description": "client sequence; a lower seq than the stored one is ignored",
             },
             "flagged": {"type": "boolean"},
