@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -103,57 +103,76 @@ def eligible(item: PoolItem, section: Section) -> bool:
     return item.status == "approved" and item.type == section.type
 
 
-def check_feasibility(blueprint: Blueprint, pool: Sequence[PoolItem]) -> list[Shortfall]:
+class Pool:
+    """The drawable questions, grouped once by (type, topic, band) so a draw touches
+    only the groups its sections ask for, not the whole bank."""
+
+    def __init__(self, items: Iterable[PoolItem]) -> None:
+        self.items = list(items)
+        groups: dict[str, dict[tuple[str, str], list[PoolItem]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+        for item in self.items:
+            if item.status == "approved":
+                groups[item.type][(item.topic, band_of(item.difficulty))].append(item)
+        self.groups = {
+            qtype: {
+                key: sorted(members, key=lambda i: i.question_id)
+                for key, members in sorted(cells.items())
+            }
+            for qtype, cells in groups.items()
+        }
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def as_pool(pool: Pool | Iterable[PoolItem]) -> Pool:
+    return pool if isinstance(pool, Pool) else Pool(pool)
+
+
+def check_feasibility(blueprint: Blueprint, pool: Pool | Iterable[PoolItem]) -> list[Shortfall]:
     """Every shortfall of the blueprint against the pool; empty when papers can be drawn."""
+    pool = as_pool(pool)
     shortfalls: list[Shortfall] = []
-    used: set[str] = set()
     for section in blueprint.sections:
-        candidates = [
-            item for item in pool if eligible(item, section) and item.question_id not in used
-        ]
-        allocation, shortfall = _allocate(section, _cells(section, candidates), None)
-        if shortfall:
-            shortfalls.extend(shortfall)
-            continue
-        # Later sections of the same type must not count on questions this one takes;
-        # reserve the least exposed ones deterministically for the check.
-        cells = _cells(section, candidates)
-        for cell, number in allocation.items():
-            used.update(item.question_id for item in cells[cell][:number])
+        _, shortfall = _allocate(section, _cells(section, pool), None)
+        shortfalls.extend(shortfall)
     return shortfalls
 
 
 def draw_paper(
     blueprint: Blueprint,
-    pool: Sequence[PoolItem],
+    pool: Pool | Iterable[PoolItem],
     rng: random.Random,
     seed: int = 0,
     exposure: Mapping[str, int] | None = None,
 ) -> Paper:
-    """Draw one paper; raise InfeasibleBlueprint rather than return a short one."""
-    exposure = exposure or {}
-    used: set[str] = set()
+    """Draw one paper; raise InfeasibleBlueprint rather than return a short one.
+
+    A blueprint has one section per question type, so sections never compete
+    for a question and each is allocated on its own.
+    """
+    pool = as_pool(pool)
     sections = []
     shortfalls: list[Shortfall] = []
     for section in blueprint.sections:
-        candidates = [
-            item for item in pool if eligible(item, section) and item.question_id not in used
-        ]
-        cells = _cells(section, candidates)
-        for members in cells.values():
-            # Least used first; a random key breaks ties and varies papers.
-            keyed = [(exposure.get(item.question_id, 0), rng.random(), item) for item in members]
-            keyed.sort(key=lambda entry: (entry[0], entry[1]))
-            members[:] = [entry[2] for entry in keyed]
+        cells = _cells(section, pool)
         allocation, shortfall = _allocate(section, cells, rng)
         if shortfall:
             shortfalls.extend(shortfall)
             continue
-        chosen = [item for cell, number in allocation.items() for item in cells[cell][:number]]
+        chosen = [
+            item
+            for cell, number in sorted(allocation.items())
+            for item in _choose(cells[cell], number, rng, exposure)
+        ]
         chosen.sort(key=lambda item: item.question_id)  # a canonical order before shuffling
         if blueprint.shuffle_questions:
             rng.shuffle(chosen)
-        used.update(item.question_id for item in chosen)
         items = tuple(
             PaperItem(
                 item.question_id,
@@ -173,6 +192,26 @@ def draw_paper(
     return Paper(blueprint.id, seed, tuple(sections))
 
 
+# How many random candidates a cell offers per question wanted when exposure counts
+# are given: the least used of them are taken. Looking at a sample, not the whole
+# cell, keeps a draw from a 10,000-question bank to a few milliseconds while still
+# steering every paper toward the questions used least.
+EXPOSURE_SAMPLE_FACTOR = 4
+
+
+def _choose(
+    members: list[PoolItem], number: int, rng: random.Random, exposure: Mapping[str, int] | None
+) -> list[PoolItem]:
+    """`number` questions from a cell: at random, preferring the least exposed."""
+    if number >= len(members):
+        return list(members)
+    if not exposure:
+        return rng.sample(members, number)
+    offered = rng.sample(members, min(len(members), number * EXPOSURE_SAMPLE_FACTOR + 8))
+    # sorted() is stable: equally exposed questions keep their random order.
+    return sorted(offered, key=lambda item: exposure.get(item.question_id, 0))[:number]
+
+
 def _option_order(item: PoolItem, shuffle: bool, rng: random.Random) -> tuple[str, ...]:
     if item.type == "judge":
         return ()  # shown as A 正确 / B 错误, never shuffled
@@ -182,21 +221,15 @@ def _option_order(item: PoolItem, shuffle: bool, rng: random.Random) -> tuple[st
     return tuple(order)
 
 
-def _cells(
-    section: Section, candidates: Sequence[PoolItem]
-) -> dict[tuple[str, str], list[PoolItem]]:
-    """Candidates grouped by (topic, band), with free dimensions folded into ANY."""
+def _cells(section: Section, pool: Pool) -> dict[tuple[str, str], list[PoolItem]]:
+    """The section's candidates by (topic, band), with free dimensions folded into ANY."""
     topics = {name for name, _ in section.topics}
     bands = {name for name, _ in section.difficulty}
     cells: dict[tuple[str, str], list[PoolItem]] = defaultdict(list)
-    for item in candidates:
-        topic = item.topic if topics else ANY
-        band = band_of(item.difficulty) if bands else ANY
+    for (topic, band), members in pool.groups.get(section.type, {}).items():
         if (topics and topic not in topics) or (bands and band not in bands):
             continue
-        cells[(topic, band)].append(item)
-    for members in cells.values():
-        members.sort(key=lambda item: item.question_id)
+        cells[(topic if topics else ANY, band if bands else ANY)].extend(members)
     return cells
 
 

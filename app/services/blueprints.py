@@ -8,12 +8,20 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain.bank import BankError
 from app.domain.blueprints import Blueprint, blueprint_mapping, check_blueprint
-from app.domain.papers import Paper, PoolItem, Shortfall, check_feasibility, draw_paper, eligible
+from app.domain.papers import (
+    Paper,
+    Pool,
+    PoolItem,
+    Shortfall,
+    check_feasibility,
+    draw_paper,
+    eligible,
+)
 from app.models import Blueprint as BlueprintRow
 from app.models import Question, QuestionVersion
 from app.services import audit
@@ -51,8 +59,30 @@ def list_blueprints(session: Session) -> list[BlueprintRow]:
     return list(session.scalars(select(BlueprintRow).order_by(BlueprintRow.kind, BlueprintRow.id)))
 
 
-def question_pool(session: Session) -> list[PoolItem]:
-    """Every question's current version, in the light form the draw needs."""
+# Per process: the pool as last read, keyed by database and bank revision. Every
+# attempt start draws from it, so a start rush reads the bank once, not per start.
+_POOL_CACHE: dict[str, tuple[tuple, Pool]] = {}
+
+
+def question_pool(session: Session) -> Pool:
+    """Every question's current version, in the light form the draw needs.
+
+    Cached while the bank is unchanged: any new question, new version or status
+    change (each moves Question.updated_at or the newest version id) reads it again.
+    """
+    revision = tuple(
+        session.execute(
+            select(
+                func.count(Question.id),
+                func.max(Question.updated_at),
+                func.max(Question.current_version_id),
+            )
+        ).one()
+    )
+    key = session.get_bind().url.render_as_string(hide_password=True)
+    cached = _POOL_CACHE.get(key)
+    if cached is not None and cached[0] == revision:
+        return cached[1]
     rows = session.execute(
         select(
             Question.id,
@@ -67,7 +97,7 @@ def question_pool(session: Session) -> list[PoolItem]:
         .join(QuestionVersion, Question.current_version_id == QuestionVersion.id)
         .order_by(Question.id)
     ).all()
-    return [
+    pool = Pool(
         PoolItem(
             question_id,
             version_id,
@@ -79,7 +109,9 @@ def question_pool(session: Session) -> list[PoolItem]:
             status,
         )
         for question_id, status, version_id, number, qtype, topic, difficulty, options in rows
-    ]
+    )
+    _POOL_CACHE[key] = (revision, pool)
+    return pool
 
 
 def feasibility(session: Session, blueprint: Blueprint) -> list[Shortfall]:

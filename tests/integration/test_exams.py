@@ -173,3 +173,16 @@ def test_starting_again_after_time_ran_out_grades_the_old_attempt_first(bank):
     assert created and second.number == 2
     bank.refresh(first)
     assert first.status == "expired" and first.graded_at is not None
+
+
+def test_the_cached_pool_follows_every_change_to_the_bank(bank):
+    from app.models import Question
+
+    first = question_pool(bank)
+    assert question_pool(bank) is first  # unchanged bank: read once
+    approved = [item.question_id for item in first if item.status == "approved"]
+    question = bank.get(Question, approved[0])
+    question.status = "retired"
+    bank.commit()
+    after = {item.question_id: item.status for item in question_pool(bank)}
+    assert after[approved[0]] == "retired"
