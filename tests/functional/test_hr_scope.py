@@ -168,7 +168,7 @@ def test_cases_stay_inside_the_subtree(client, db_session, city, scoped):
     assert post_form(client, f"/hr/cases/{outside.id}/cancel", page="/hr/cases").status_code == 404
     assert "镇长" not in client.get("/hr/cases/export.csv").data.decode("utf-8-sig")
     # The other unit's score report does not verify here.
-    assert "No such report" in text(client.get(f"/hr/verify?code={outside.verification_code}"))
+    assert "查无此成绩单" in text(client.get(f"/hr/verify?code={outside.verification_code}"))
     # Nor can a case be registered for a cadre outside.
     page = text(
         post_form(
