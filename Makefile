@@ -58,9 +58,28 @@ test-pg: install translations browser
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
 
 # Long runs stay out of `make test`; results are recorded in bench/RESULTS.md.
-bench: install translations
+# About 55 minutes: two load tests of BENCH_USERS candidates (~16 min each), the start
+# and submit rushes and the killed-worker runs on SQLite and on PostgreSQL ($(BENCH_PG_URL)),
+# and two instances on one PostgreSQL with Redis (127.0.0.1:6379) for the limiter.
+BENCH_USERS ?= 5000
+BENCH_PG_URL ?= $(PG_TEST_URL)
+BENCH_INSTALLED := $(VENV)/.installed-bench
+
+$(BENCH_INSTALLED): pyproject.toml $(INSTALLED)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+bench: install translations $(BENCH_INSTALLED)
 	$(BIN)/python -m bench.bank_bench
 	$(BIN)/python -m bench.report_bench
+	$(BIN)/python -m bench.draw_bench
+	BENCH_PG_URL=$(BENCH_PG_URL) $(BIN)/python -m bench.load.run --db sqlite --users $(BENCH_USERS)
+	BENCH_PG_URL=$(BENCH_PG_URL) $(BIN)/python -m bench.load.run --db postgres --users $(BENCH_USERS)
+	BENCH_PG_URL=$(BENCH_PG_URL) $(BIN)/python -m bench.rush --db sqlite
+	BENCH_PG_URL=$(BENCH_PG_URL) $(BIN)/python -m bench.rush --db postgres
+	BENCH_PG_URL=$(BENCH_PG_URL) $(BIN)/python -m bench.kill_workers --db sqlite
+	BENCH_PG_URL=$(BENCH_PG_URL) $(BIN)/python -m bench.kill_workers --db postgres
+	BENCH_PG_URL=$(BENCH_PG_URL) $(BIN)/python -m bench.scaleout
 
 lint: install
 	$(BIN)/ruff check .

@@ -43,6 +43,22 @@ ENVIRONMENT_OVERRIDES = (
 )
 
 
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+
+
+def _env_flag(name: str) -> bool | None:
+    """A yes/no environment variable: None when unset, ConfigError when unreadable."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return None
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise ConfigError(f"{name}={os.environ[name]!r} is not a yes/no value: use 1 or 0")
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -64,6 +80,8 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # a token lives as long as the session; exams run for hours
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # The exam API takes answers of a few hundred bytes: refuse anything bigger early.
+    API_MAX_CONTENT_LENGTH = 64 * 1024
 
     # Login throttling: per client address and per username, failures only.
     LOGIN_LIMIT_PER_IP = "30 per minute"
@@ -98,6 +116,15 @@ class Config:
                     int(os.environ[key]) if isinstance(default, int) else os.environ[key]
                 )
         return settings
+
+    @staticmethod
+    def apply_cookie_secure(settings: dict[str, object]) -> None:
+        """COOKIE_SECURE=0 drops the cookies' Secure flag (production sets it): only for
+        plain-HTTP loopback, such as the load tests in bench/ talking to gunicorn."""
+        secure = _env_flag("COOKIE_SECURE")
+        if secure is not None:
+            settings["SESSION_COOKIE_SECURE"] = secure
+            settings["REMEMBER_COOKIE_SECURE"] = secure
 
 
 class DevelopmentConfig(Config):
@@ -142,6 +169,7 @@ class ProductionConfig(Config):
         for required in ("SECRET_KEY", "DATABASE_URL"):
             if not settings[required]:
                 raise ConfigError(f"{required} is not set: production needs it in the environment")
+        cls.apply_cookie_secure(settings)
         return settings
 
 

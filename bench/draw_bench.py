@@ -59,7 +59,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         generate(Path(tmp), args.questions)
         bank = read_bank([Path(tmp)])
-    pool = [
+    # Grouped once, as the app keeps it cached between attempt starts.
+    pool = Pool(
         PoolItem(
             q.id,
             n,
@@ -70,7 +71,7 @@ def main() -> None:
             tuple(key for key, _ in q.content.options),
         )
         for n, q in enumerate(bank.questions)
-    ]
+    )
     exposure: dict[str, int] = {}
     timings = []
     for seed in range(args.papers):

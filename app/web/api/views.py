@@ -152,6 +152,8 @@ def save_answer(attempt_id: int, position: int) -> Response:
     if not isinstance(data, dict):
         return api_error("invalid_input", describe(ServiceError("json_object_required")), 400)
     choice, seq, flagged = data.get("choice"), data.get("seq"), data.get("flagged")
+    if isinstance(seq, float) and seq.is_integer():
+        seq = int(seq)  # JSON has one number type: 7.0 is the integer 7 (as in JSON Schema)
     if (
         not isinstance(choice, list)
         or not all(isinstance(k, str) for k in choice)
