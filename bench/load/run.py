@@ -154,9 +154,8 @@ def run_locust(
     # Whatever else kept the cores busy (other jobs on the machine, processes that ended
     # during the phase): the machine's busy time less what is accounted for above.
     busy_cores = phase.machine_busy * (os.cpu_count() or 1)
-    phase.cores["other"] = max(
-        0.0, busy_cores - sum(v for k, v in phase.cores.items() if k != "other")
-    )
+    phase.cores.pop("other", None)
+    phase.cores["other jobs"] = max(0.0, busy_cores - sum(phase.cores.values()))
     if timings_path.exists():
         data = json.loads(timings_path.read_text())
         phase.saves = [tuple(row) for row in data["saves"]]
