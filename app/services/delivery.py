@@ -415,6 +415,17 @@ def exams_for(session: Session, cadre: Cadre) -> list[tuple[Exam, Attempt | None
     return [(exam, latest.get(exam.id)) for exam in rows]
 
 
+def finished_attempts(session: Session, cadre: Cadre) -> list[Attempt]:
+    """Every graded attempt of the cadre, newest first: the candidate's results history."""
+    return list(
+        session.scalars(
+            select(Attempt)
+            .where(Attempt.cadre_id == cadre.id, Attempt.status != "in_progress")
+            .order_by(Attempt.finished_at.desc(), Attempt.id.desc())
+        )
+    )
+
+
 def attempts_used(session: Session, exam: Exam, cadre: Cadre) -> int:
     return (
         session.scalar(

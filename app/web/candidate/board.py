@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Attempt, Cadre, Exam
@@ -57,14 +56,3 @@ def exam_board(session: Session, cadre: Cadre, grace_seconds: int, now: datetime
         getattr(board, group_of(card, now)).append(card)
     board.upcoming.reverse()  # soonest first
     return board
-
-
-def finished_attempts(session: Session, cadre: Cadre) -> list[Attempt]:
-    """Every graded attempt of the cadre, newest first (read only)."""
-    return list(
-        session.scalars(
-            select(Attempt)
-            .where(Attempt.cadre_id == cadre.id, Attempt.status != "in_progress")
-            .order_by(Attempt.finished_at.desc(), Attempt.id.desc())
-        )
-    )

@@ -19,7 +19,7 @@ from app.services import delivery, exams
 from app.services.errors import NotFound
 from app.timeutil import utcnow
 from app.web.access import role_required
-from app.web.candidate.board import exam_board, finished_attempts
+from app.web.candidate.board import exam_board
 from app.web.candidate.forms import StartForm
 from app.web.candidate.labels import KIND_LABELS, STATUS_LABELS, TYPE_LABELS
 from app.web.candidate.rules import exam_rules
@@ -79,7 +79,7 @@ def home() -> str:
     cadre = current_user.cadre
     session = get_session()
     board = exam_board(session, cadre, grace(), utcnow()) if cadre else None
-    history = finished_attempts(session, cadre) if cadre else []
+    history = delivery.finished_attempts(session, cadre) if cadre else []
     return render_template("candidate/home.html", cadre=cadre, board=board, history=history)
 
 
